@@ -1,0 +1,1 @@
+"""Roster models arrive with the roster issue; the app is installed so migrations order."""

@@ -1,0 +1,32 @@
+"""Navigation built from the actor's roles, so templates hold no permission logic."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from staff.models import Role
+from staff.queries import get_actor
+
+
+def nav_items_for(actor) -> list[dict]:
+    items = [{"label": _("Home"), "url": reverse("home"), "key": "home"}]
+    if actor.can_read_directory():
+        items.append({"label": _("Staff directory"), "url": reverse("staff:list"), "key": "staff"})
+    if actor.has_any(Role.ADMIN):
+        items.append(
+            {"label": _("Import staff"), "url": reverse("staff:import"), "key": "staff-import"}
+        )
+    if actor.is_bureau:
+        items.append({"label": _("Schools"), "url": reverse("staff:schools"), "key": "schools"})
+    if actor.user.is_staff:
+        items.append({"label": _("Site administration"), "url": reverse("admin:index"), "key": "admin"})
+    return items
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    actor = get_actor(request)
+    return {"nav_items": nav_items_for(actor), "actor": actor}
