@@ -56,9 +56,8 @@ def parse_database_url(url: str, *, base_dir: Path) -> dict:
     scheme = parts.scheme.lower()
     if scheme == "sqlite":
         raw_path = unquote(parts.path)
-        if raw_path.startswith("//"):  # sqlite:////abs/path
-            raw_path = raw_path[1:]
-        elif raw_path.startswith("/"):
+        # sqlite:///relative/file → "relative/file"; sqlite:////abs/file → "/abs/file".
+        if raw_path.startswith("/"):
             raw_path = raw_path[1:]
         if not raw_path:
             raise ImproperlyConfigured(f"DATABASE_URL {url!r} names no SQLite file.")

@@ -20,7 +20,9 @@ def nav_items_for(actor) -> list[dict]:
     if actor.is_bureau:
         items.append({"label": _("Schools"), "url": reverse("staff:schools"), "key": "schools"})
     if actor.user.is_staff:
-        items.append({"label": _("Site administration"), "url": reverse("admin:index"), "key": "admin"})
+        items.append(
+            {"label": _("Site administration"), "url": reverse("admin:index"), "key": "admin"}
+        )
     return items
 
 

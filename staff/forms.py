@@ -19,7 +19,7 @@ class StaffImportForm(forms.Form):
         if upload.size > MAX_BYTES:
             raise forms.ValidationError(_("The file is larger than 2 MB."))
         name = upload.name.lower()
-        if not (name.endswith(".csv") or name.endswith(".xlsx")):
+        if not name.endswith((".csv", ".xlsx")):
             raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
         return upload
 

@@ -80,7 +80,7 @@ def parse_staff_file(*, filename: str, content: bytes) -> list[StaffRow]:
     lower = filename.lower()
     if lower.endswith(".xlsx"):
         table = _read_xlsx(content)
-    elif lower.endswith(".csv") or lower.endswith(".txt"):
+    elif lower.endswith((".csv", ".txt")):
         table = _read_csv(content)
     else:
         raise StaffFileError([RowError(0, "", _("Upload a .csv or .xlsx file."))])
@@ -100,7 +100,7 @@ def _read_csv(content: bytes) -> list[list[str]]:
     if "\x00" in text:
         raise StaffFileError([RowError(0, "", _("The file is not a text CSV file."))])
     try:
-        return [row for row in csv.reader(io.StringIO(text))]
+        return list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:
         raise StaffFileError([RowError(0, "", _("The CSV file cannot be read: %s") % exc)]) from exc
 
@@ -110,12 +110,13 @@ def _read_xlsx(content: bytes) -> list[list[str]]:
 
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a bad file
+    except Exception as exc:  # openpyxl raises many types for a broken file
         raise StaffFileError([RowError(0, "", _("The Excel file cannot be read."))]) from exc
     sheet = book.worksheets[0]
-    table = []
-    for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2):
-        table.append(["" if cell is None else _cell_text(cell) for cell in row])
+    table = [
+        ["" if cell is None else _cell_text(cell) for cell in row]
+        for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2)
+    ]
     book.close()
     return table
 

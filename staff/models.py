@@ -168,13 +168,21 @@ class BureauOfficial(models.Model):
     """An education-bureau account: reads its schools, receives serious escalations."""
 
     bureau = models.ForeignKey(
-        Bureau, verbose_name=_("education bureau"), on_delete=models.PROTECT, related_name="officials"
+        Bureau,
+        verbose_name=_("education bureau"),
+        on_delete=models.PROTECT,
+        related_name="officials",
     )
     user = models.OneToOneField(
-        User, verbose_name=_("login account"), on_delete=models.CASCADE, related_name="bureau_official"
+        User,
+        verbose_name=_("login account"),
+        on_delete=models.CASCADE,
+        related_name="bureau_official",
     )
     name = models.CharField(_("name"), max_length=50)
-    phone = models.CharField(_("mobile phone"), max_length=20, blank=True, validators=[validate_phone])
+    phone = models.CharField(
+        _("mobile phone"), max_length=20, blank=True, validators=[validate_phone]
+    )
 
     class Meta:
         verbose_name = _("bureau official")

@@ -77,7 +77,9 @@ def import_staff(*, school: School, rows: list[StaffRow], actor: User | None) ->
     return ImportResult(created=created, updated=updated)
 
 
-def create_bureau_official(*, bureau: Bureau, username: str, name: str, phone: str = "") -> BureauOfficial:
+def create_bureau_official(
+    *, bureau: Bureau, username: str, name: str, phone: str = ""
+) -> BureauOfficial:
     with transaction.atomic():
         user = User(username=username)
         user.set_unusable_password()

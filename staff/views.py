@@ -25,7 +25,20 @@ PAGE_SIZE = 25
 def home(request):
     actor = get_actor(request)
     links = [item for item in nav_items_for(actor) if item["key"] != "home"]
-    return render(request, "staff/home.html", {"links": links, "role_labels": _role_labels(actor)})
+    context = {
+        "links": links,
+        "role_labels": _role_labels(actor),
+        "display_name": _display_name(actor),
+    }
+    return render(request, "staff/home.html", context)
+
+
+def _display_name(actor) -> str:
+    if actor.staff:
+        return actor.staff.name
+    if actor.official:
+        return actor.official.name
+    return actor.user.get_username()
 
 
 def _role_labels(actor) -> list[str]:

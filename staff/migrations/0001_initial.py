@@ -4,141 +4,355 @@ import django.contrib.auth.models
 import django.contrib.auth.validators
 import django.db.models.deletion
 import django.utils.timezone
-import staff.models
-import staff.phones
 from django.conf import settings
 from django.db import migrations, models
 
+import staff.models
+import staff.phones
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Bureau',
+            name="Bureau",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
             ],
             options={
-                'verbose_name': 'education bureau',
-                'verbose_name_plural': 'education bureaus',
+                "verbose_name": "education bureau",
+                "verbose_name_plural": "education bureaus",
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'login account',
-                'verbose_name_plural': 'login accounts',
-                'abstract': False,
-                'swappable': 'AUTH_USER_MODEL',
+                "verbose_name": "login account",
+                "verbose_name_plural": "login accounts",
+                "abstract": False,
+                "swappable": "AUTH_USER_MODEL",
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='BureauOfficial',
+            name="BureauOfficial",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('phone', models.CharField(blank=True, max_length=20, validators=[staff.phones.validate_phone], verbose_name='mobile phone')),
-                ('bureau', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='officials', to='staff.bureau', verbose_name='education bureau')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='bureau_official', to=settings.AUTH_USER_MODEL, verbose_name='login account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True,
+                        max_length=20,
+                        validators=[staff.phones.validate_phone],
+                        verbose_name="mobile phone",
+                    ),
+                ),
+                (
+                    "bureau",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="officials",
+                        to="staff.bureau",
+                        verbose_name="education bureau",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bureau_official",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="login account",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'bureau official',
-                'verbose_name_plural': 'bureau officials',
+                "verbose_name": "bureau official",
+                "verbose_name_plural": "bureau officials",
             },
         ),
         migrations.CreateModel(
-            name='School',
+            name="School",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='name')),
-                ('time_zone', models.CharField(default='Asia/Shanghai', max_length=64, validators=[staff.models.validate_time_zone], verbose_name='time zone')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='address')),
-                ('duty_phone', models.CharField(blank=True, help_text='The duty-room phone the bureau calls to check who is on duty.', max_length=30, verbose_name='duty landline')),
-                ('bureau', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='schools', to='staff.bureau', verbose_name='education bureau')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="name")),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="Asia/Shanghai",
+                        max_length=64,
+                        validators=[staff.models.validate_time_zone],
+                        verbose_name="time zone",
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="address")),
+                (
+                    "duty_phone",
+                    models.CharField(
+                        blank=True,
+                        help_text="The duty-room phone the bureau calls to check who is on duty.",
+                        max_length=30,
+                        verbose_name="duty landline",
+                    ),
+                ),
+                (
+                    "bureau",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="schools",
+                        to="staff.bureau",
+                        verbose_name="education bureau",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'school',
-                'verbose_name_plural': 'schools',
+                "verbose_name": "school",
+                "verbose_name_plural": "schools",
             },
         ),
         migrations.CreateModel(
-            name='Staff',
+            name="Staff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50, verbose_name='name')),
-                ('position', models.CharField(blank=True, max_length=50, verbose_name='position')),
-                ('phone', models.CharField(max_length=20, validators=[staff.phones.validate_phone], verbose_name='mobile phone')),
-                ('emergency_contact_name', models.CharField(blank=True, max_length=50, verbose_name='emergency contact')),
-                ('emergency_contact_phone', models.CharField(blank=True, max_length=20, validators=[staff.phones.validate_phone], verbose_name='emergency contact phone')),
-                ('active', models.BooleanField(default=True, verbose_name='active')),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='staff.school', verbose_name='school')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='staff', to=settings.AUTH_USER_MODEL, verbose_name='login account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50, verbose_name="name")),
+                ("position", models.CharField(blank=True, max_length=50, verbose_name="position")),
+                (
+                    "phone",
+                    models.CharField(
+                        max_length=20,
+                        validators=[staff.phones.validate_phone],
+                        verbose_name="mobile phone",
+                    ),
+                ),
+                (
+                    "emergency_contact_name",
+                    models.CharField(blank=True, max_length=50, verbose_name="emergency contact"),
+                ),
+                (
+                    "emergency_contact_phone",
+                    models.CharField(
+                        blank=True,
+                        max_length=20,
+                        validators=[staff.phones.validate_phone],
+                        verbose_name="emergency contact phone",
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="staff",
+                        to="staff.school",
+                        verbose_name="school",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="staff",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="login account",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'staff member',
-                'verbose_name_plural': 'staff members',
-                'ordering': ['name', 'pk'],
+                "verbose_name": "staff member",
+                "verbose_name_plural": "staff members",
+                "ordering": ["name", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='StaffRole',
+            name="StaffRole",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('admin', 'Office administrator'), ('principal', 'Principal'), ('leader', 'Duty leader'), ('teacher', 'Duty teacher'), ('guard', 'Security guard'), ('tech', 'Technical support')], max_length=16, verbose_name='role')),
-                ('staff', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='roles', to='staff.staff')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("admin", "Office administrator"),
+                            ("principal", "Principal"),
+                            ("leader", "Duty leader"),
+                            ("teacher", "Duty teacher"),
+                            ("guard", "Security guard"),
+                            ("tech", "Technical support"),
+                        ],
+                        max_length=16,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "staff",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="roles",
+                        to="staff.staff",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'role',
-                'verbose_name_plural': 'roles',
+                "verbose_name": "role",
+                "verbose_name_plural": "roles",
             },
         ),
         migrations.AddConstraint(
-            model_name='school',
-            constraint=models.UniqueConstraint(fields=('bureau', 'name'), name='school_name_unique_in_bureau'),
+            model_name="school",
+            constraint=models.UniqueConstraint(
+                fields=("bureau", "name"), name="school_name_unique_in_bureau"
+            ),
         ),
         migrations.AddIndex(
-            model_name='staff',
-            index=models.Index(fields=['school', 'name'], name='staff_school_name_idx'),
+            model_name="staff",
+            index=models.Index(fields=["school", "name"], name="staff_school_name_idx"),
         ),
         migrations.AddConstraint(
-            model_name='staff',
-            constraint=models.UniqueConstraint(fields=('school', 'phone'), name='staff_phone_unique_in_school'),
+            model_name="staff",
+            constraint=models.UniqueConstraint(
+                fields=("school", "phone"), name="staff_phone_unique_in_school"
+            ),
         ),
         migrations.AddIndex(
-            model_name='staffrole',
-            index=models.Index(fields=['role', 'staff'], name='staffrole_role_idx'),
+            model_name="staffrole",
+            index=models.Index(fields=["role", "staff"], name="staffrole_role_idx"),
         ),
         migrations.AddConstraint(
-            model_name='staffrole',
-            constraint=models.UniqueConstraint(fields=('staff', 'role'), name='staff_role_unique'),
+            model_name="staffrole",
+            constraint=models.UniqueConstraint(fields=("staff", "role"), name="staff_role_unique"),
         ),
         migrations.AddConstraint(
-            model_name='staffrole',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['admin', 'principal', 'leader', 'teacher', 'guard', 'tech'])), name='staff_role_known'),
+            model_name="staffrole",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("role__in", ["admin", "principal", "leader", "teacher", "guard", "tech"])
+                ),
+                name="staff_role_known",
+            ),
         ),
     ]

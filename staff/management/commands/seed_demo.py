@@ -8,6 +8,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         logins = seed_demo()
-        self.stdout.write(self.style.SUCCESS("Demo school ready. Logins (password: %s):" % DEMO_PASSWORD))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo school ready. Logins (password: {DEMO_PASSWORD}):")
+        )
         for login, who in logins.items():
             self.stdout.write(f"  {login:<10} {who}")
