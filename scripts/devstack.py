@@ -78,6 +78,14 @@ def main() -> int:
         procs[name] = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
     shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
+    # Print the URL only once the web server answers, so it can be opened straight away.
+    deadline = time.monotonic() + 60
+    while not stopping and time.monotonic() < deadline and procs["web"].poll() is None:
+        try:
+            with socket.create_connection((shown_host, port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.2)
     url = f"http://{shown_host}:{port}/"
     print(
         f"\n==> DutySchool is running at {url}\n"
