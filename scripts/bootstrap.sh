@@ -49,6 +49,7 @@ if [[ $want_test -eq 1 ]]; then
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
   command -v redis-server >/dev/null || missing+=(redis-server)
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
+  command -v xgettext >/dev/null || missing+=(gettext)
   # grep -c reads everything: with pipefail, grep -q would SIGPIPE fc-list into "missing".
   [[ $(fc-list 2>/dev/null | grep -ci "Noto Sans CJK") -gt 0 ]] || missing+=(fonts-noto-cjk fontconfig)
   if [[ ${#missing[@]} -gt 0 ]]; then apt_install "${missing[@]}"; fi

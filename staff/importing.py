@@ -98,7 +98,7 @@ def _read_csv(content: bytes) -> list[list[str]]:
     else:  # pragma: no cover - gb18030 decodes any byte string
         raise StaffFileError([RowError(0, "", _("The file is not UTF-8 or GBK text."))])
     if "\x00" in text:
-        raise StaffFileError([RowError(0, "", _("The file is not a text CSV file."))])
+        raise StaffFileError([RowError(0, "", _("The file is not a CSV text file."))])
     try:
         return list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:

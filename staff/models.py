@@ -106,7 +106,7 @@ class Staff(models.Model):
         null=True,
         blank=True,
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     position = models.CharField(_("position"), max_length=50, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=20, validators=[validate_phone])
     emergency_contact_name = models.CharField(_("emergency contact"), max_length=50, blank=True)
@@ -179,7 +179,7 @@ class BureauOfficial(models.Model):
         on_delete=models.CASCADE,
         related_name="bureau_official",
     )
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("full name"), max_length=50)
     phone = models.CharField(
         _("mobile phone"), max_length=20, blank=True, validators=[validate_phone]
     )
