@@ -214,6 +214,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(env_int("HEARTBEAT_SECONDS", 60)),
         "args": ("beat",),
     },
+    # Due notices live in database rows; this sweep sends whatever the fast path missed.
+    "sweep-notices": {
+        "task": "notifications.tasks.sweep_notices",
+        "schedule": float(env_int("SWEEP_SECONDS", 30)),
+    },
 }
 
 LOGGING = {

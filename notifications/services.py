@@ -1,12 +1,37 @@
-"""Writes for the notifications app."""
+"""Writes for the notifications app: the outbox, its claims and delivery.
+
+The outbox row is the record of work; Celery tasks are only a fast path. A notice is
+published inside the caller's transaction and its delivery is enqueued on commit; a periodic
+sweep claims anything due that no task delivered (a lost message, a dead worker). Claims use
+``SELECT … FOR UPDATE SKIP LOCKED`` and the database's clock, so any number of sweepers can
+run; each claim carries a token, and only the holder of the current token may finish it.
+"""
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime, timedelta
+
 from django.db import transaction
-from django.db.models import F
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q, Value
+from django.db.models.functions import Now
 from django.utils import timezone
 
-from notifications.models import Heartbeat
+from notifications.models import (
+    AttemptOutcome,
+    ChannelConfig,
+    DeliveryAttempt,
+    Heartbeat,
+    Notice,
+    NoticeStatus,
+)
+
+INAPP = "inapp"
+MAX_ATTEMPTS = 6
+# Seconds to wait after the n-th failed attempt: 1 min, 5 min, 15 min, 1 h, 3 h.
+BACKOFF = (60, 300, 900, 3600, 3 * 3600)
+# Longer than any channel's network timeout, so a live sender never loses its claim.
+LEASE = timedelta(minutes=2)
 
 
 def record_heartbeat(*, name: str) -> Heartbeat:
@@ -24,3 +49,186 @@ def request_heartbeat(*, name: str) -> None:
     from notifications.tasks import record_heartbeat as task
 
     transaction.on_commit(lambda: task.delay(name))
+
+
+def notice_key(*, event: str, recipient_id: int, channel: str) -> str:
+    return f"{event}:{recipient_id}:{channel}"
+
+
+def publish_notice(
+    *,
+    school_id: int,
+    recipient_id: int,
+    event: str,
+    channel: str,
+    subject: str,
+    body: str = "",
+    url: str = "",
+    address: str = "",
+    urgent: bool = False,
+    due_at: datetime | None = None,
+) -> Notice:
+    """Write one outbox row in the caller's transaction; publishing it again is a no-op.
+
+    In-app notices are delivered by being written. Others are handed to a worker after
+    commit; if that hand-off is lost, the sweeper sends them.
+    """
+    now = timezone.now()
+    is_inapp = channel == INAPP
+    key = notice_key(event=event, recipient_id=recipient_id, channel=channel)
+    with transaction.atomic(savepoint=False):
+        # ON CONFLICT DO NOTHING: a duplicate publish neither fails nor breaks the transaction.
+        Notice.objects.bulk_create(
+            [
+                Notice(
+                    school_id=school_id,
+                    recipient_id=recipient_id,
+                    key=key,
+                    event=event,
+                    channel=channel,
+                    address=address,
+                    subject=subject[:200],
+                    body=body,
+                    url=url,
+                    urgent=urgent,
+                    due_at=due_at or now,
+                    status=NoticeStatus.SENT if is_inapp else NoticeStatus.PENDING,
+                    sent_at=now if is_inapp else None,
+                )
+            ],
+            ignore_conflicts=True,
+        )
+        notice = Notice.objects.get(key=key)
+    if not is_inapp and notice.due_at <= now:
+        from notifications.tasks import deliver_notice
+
+        transaction.on_commit(lambda: deliver_notice.delay(notice.pk))
+    return notice
+
+
+def _lease_end() -> ExpressionWrapper:
+    return ExpressionWrapper(Now() + Value(LEASE), output_field=DateTimeField())
+
+
+def claim_notice(*, notice_id: int) -> str | None:
+    """Claim one due notice for sending; None if it is not due, not pending or taken."""
+    token = uuid.uuid4().hex
+    claimed = Notice.objects.filter(
+        pk=notice_id, status=NoticeStatus.PENDING, due_at__lte=Now()
+    ).update(status=NoticeStatus.SENDING, claim_token=token, claimed_until=_lease_end())
+    return token if claimed else None
+
+
+def claim_due_notices(*, limit: int = 50) -> list[tuple[int, str]]:
+    """Claim up to ``limit`` due notices (and ones whose sender's lease ran out)."""
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        ids = list(
+            Notice.objects.select_for_update(skip_locked=True)
+            .filter(
+                Q(status=NoticeStatus.PENDING, due_at__lte=Now())
+                | Q(status=NoticeStatus.SENDING, claimed_until__lt=Now())
+            )
+            .order_by("due_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        Notice.objects.filter(pk__in=ids).update(
+            status=NoticeStatus.SENDING, claim_token=token, claimed_until=_lease_end()
+        )
+    return [(pk, token) for pk in ids]
+
+
+def deliver_claimed_notice(*, notice_id: int, token: str) -> str:
+    """Send a claimed notice through its channel and record the attempt.
+
+    The attempt row is written before the external call, which happens outside any
+    transaction. Only the current claim holder may finish; a stale token does nothing.
+    """
+    from notifications.channels.base import DeliveryError, Message, get_channel
+
+    notice = Notice.objects.filter(
+        pk=notice_id, status=NoticeStatus.SENDING, claim_token=token
+    ).first()
+    if notice is None:
+        return "stale"
+    number = notice.attempts + 1  # within this run of attempts (an admin retry restarts it)
+    attempt = DeliveryAttempt.objects.create(
+        notice=notice,
+        number=DeliveryAttempt.objects.filter(notice=notice).count() + 1,
+        channel=notice.channel,
+        started_at=timezone.now(),
+    )
+    Notice.objects.filter(pk=notice.pk, claim_token=token).update(attempts=number)
+    message = Message(
+        subject=notice.subject, body=notice.body, url=notice.url, urgent=notice.urgent
+    )
+    try:
+        config = _channel_config(notice)
+        receipt = get_channel(notice.channel, config).send(address=notice.address, message=message)
+    except DeliveryError as exc:
+        permanent = exc.permanent or number >= MAX_ATTEMPTS
+        outcome = AttemptOutcome.FAILED if permanent else AttemptOutcome.RETRY
+        _finish(
+            notice,
+            token,
+            attempt,
+            outcome,
+            str(exc),
+            retry_in=None if permanent else _backoff(number),
+        )
+        return f"{outcome}: {exc}"
+    _finish(notice, token, attempt, AttemptOutcome.OK, str(receipt or ""), retry_in=None)
+    return "sent"
+
+
+def _channel_config(notice: Notice) -> dict:
+    from notifications.channels.base import DeliveryError
+
+    if notice.channel == "email":
+        return {}
+    row = ChannelConfig.objects.filter(
+        school_id=notice.school_id, kind=notice.channel, enabled=True
+    ).first()
+    if row is None:
+        raise DeliveryError(f"no {notice.channel} channel is configured", permanent=True)
+    return row.config
+
+
+def _backoff(number: int) -> timedelta:
+    return timedelta(seconds=BACKOFF[min(number, len(BACKOFF)) - 1])
+
+
+def _finish(notice, token, attempt, outcome, detail: str, *, retry_in: timedelta | None) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        DeliveryAttempt.objects.filter(pk=attempt.pk).update(
+            outcome=outcome, finished_at=now, detail=detail[:2000]
+        )
+        fields = {"claim_token": "", "claimed_until": None}
+        if outcome == AttemptOutcome.OK:
+            fields.update(status=NoticeStatus.SENT, sent_at=now, last_error="")
+        elif outcome == AttemptOutcome.RETRY:
+            fields.update(status=NoticeStatus.PENDING, due_at=now + retry_in, last_error=detail)
+        else:
+            fields.update(status=NoticeStatus.FAILED, last_error=detail)
+        Notice.objects.filter(pk=notice.pk, claim_token=token).update(**fields)
+
+
+def retry_failed_notice(*, notice_id: int) -> bool:
+    """An administrator sends a failed notice again (a fresh run of attempts)."""
+    retried = Notice.objects.filter(pk=notice_id, status=NoticeStatus.FAILED).update(
+        status=NoticeStatus.PENDING, due_at=Now(), attempts=0
+    )
+    if retried:
+        from notifications.tasks import deliver_notice
+
+        transaction.on_commit(lambda: deliver_notice.delay(notice_id))
+    return bool(retried)
+
+
+def mark_read(*, user_id: int, notice_id: int | None = None) -> int:
+    """Mark one in-app notice (or all of the user's) as read."""
+    rows = Notice.objects.filter(recipient_id=user_id, channel=INAPP, read_at__isnull=True)
+    if notice_id is not None:
+        rows = rows.filter(pk=notice_id)
+    return rows.update(read_at=timezone.now())

@@ -1,0 +1,46 @@
+"""Fill empty or fuzzy zh_Hans translations from a JSON table: python scripts/fill_po.py t.json
+
+A small maintenance helper for translators: it only touches entries whose msgid is in the
+table, removes their fuzzy flag, and leaves every other entry as it is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+PO = Path(__file__).resolve().parent.parent / "locale/zh_Hans/LC_MESSAGES/django.po"
+
+
+def quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def main(table_path: str) -> int:
+    table = json.loads(Path(table_path).read_text())
+    entries = PO.read_text().split("\n\n")
+    filled = 0
+    for index, entry in enumerate(entries):
+        found = re.search(r'^msgid "(.*)"$', entry, re.M)
+        if not found or "msgid_plural" in entry:
+            continue
+        msgid = found.group(1).replace('\\"', '"')
+        if msgid not in table:
+            continue
+        lines = [
+            line for line in entry.split("\n")
+            if not line.startswith("#, fuzzy") and not line.startswith("#| ")
+        ]  # fmt: skip
+        body = "\n".join(lines)
+        body = re.sub(r'msgstr ".*"(\n".*")*$', "msgstr " + quote(table[msgid]), body, flags=re.S)
+        entries[index] = body
+        filled += 1
+    PO.write_text("\n\n".join(entries))
+    print(f"filled {filled} entries")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
