@@ -219,6 +219,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.sweep_notices",
         "schedule": float(env_int("SWEEP_SECONDS", 30)),
     },
+    # Escalation steps are due times in database rows; this advances the due ones.
+    "advance-escalations": {
+        "task": "notifications.tasks.advance_escalations",
+        "schedule": float(env_int("ESCALATION_SECONDS", 15)),
+    },
 }
 
 LOGGING = {

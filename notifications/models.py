@@ -134,3 +134,102 @@ class ChannelConfig(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school_id}:{self.kind}"
+
+
+def default_channels() -> list[str]:
+    return ["inapp", "email"]
+
+
+class Preference(models.Model):
+    """How a person wants to be reached. In-app notices always arrive; the rest are opt-in
+    among the channels the school has configured. Quiet hours hold back everything except
+    emergencies until they end."""
+
+    user = models.OneToOneField(
+        "staff.User", on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    channels = models.JSONField(_("channels"), default=default_channels, blank=True)
+    quiet_start = models.TimeField(_("quiet hours start"), null=True, blank=True)
+    quiet_end = models.TimeField(_("quiet hours end"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {', '.join(self.channels)}"
+
+
+class EscalationStatus(models.TextChoices):
+    ACTIVE = "active", _("Escalating")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    FINISHED = "finished", _("All steps done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Escalation(models.Model):
+    """A running escalation: a snapshot of ordered steps (who to notify, then how long to wait
+    for an acknowledgement) with the next step's due time. Later edits to the policy it came
+    from do not change it. ``fence`` increases with every step, so a processor holding an old
+    value knows its view is stale."""
+
+    school = models.ForeignKey(
+        "staff.School", verbose_name=_("school"), on_delete=models.CASCADE, related_name="+"
+    )
+    source = models.CharField(_("source"), max_length=100, unique=True)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    urgent = models.BooleanField(_("urgent"), default=True)
+    steps = models.JSONField(_("steps"))
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=EscalationStatus.choices,
+        default=EscalationStatus.ACTIVE,
+    )
+    next_step = models.PositiveSmallIntegerField(_("next step"), default=0)
+    next_due_at = models.DateTimeField(_("next step due"), null=True, blank=True)
+    fence = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        "staff.User",
+        verbose_name=_("acknowledged by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        indexes = [
+            # The advancing task: active escalations whose next step is due.
+            models.Index(fields=["status", "next_due_at"], name="escalation_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.source
+
+
+class EscalationEvent(models.Model):
+    """Append-only log of what an escalation did, written in the same transaction."""
+
+    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    kind = models.CharField(_("event"), max_length=20)
+    step = models.PositiveSmallIntegerField(_("step"), null=True, blank=True)
+    actor = models.ForeignKey(
+        "staff.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    detail = models.TextField(_("detail"), blank=True)
+
+    class Meta:
+        verbose_name = _("escalation event")
+        verbose_name_plural = _("escalation events")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.escalation_id} {self.kind}"

@@ -35,3 +35,19 @@ def sweep_notices() -> str:
         deliver_claimed_notice.delay(notice_id, token)
     services.record_heartbeat(name="sweeper")
     return f"claimed {len(claims)}"
+
+
+@shared_task(name="notifications.tasks.advance_escalation")
+def advance_escalation(escalation_id: int) -> str:
+    from notifications.escalation import advance_escalation as advance
+
+    return advance(escalation_id=escalation_id)
+
+
+@shared_task(name="notifications.tasks.advance_escalations")
+def advance_escalations() -> str:
+    from notifications.escalation import advance_due_escalations
+
+    ran = advance_due_escalations()
+    services.record_heartbeat(name="escalations")
+    return f"{ran} steps"

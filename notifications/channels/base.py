@@ -24,6 +24,10 @@ class Message:
     body: str
     url: str = ""  # absolute link to the record, may be empty
     urgent: bool = False  # emergencies (incident escalations)
+    # The outbox row's idempotency key. Channels whose receivers can deduplicate send it
+    # (the generic webhook as "id" and an Idempotency-Key header), so a retry after a sender
+    # died mid-call is recognisable as the same notice.
+    key: str = ""
 
     def text(self) -> str:
         """Subject, body and link as one plain-text block, for chat robots and SMS."""

@@ -122,13 +122,16 @@ class JsonWebhookChannel(Channel):
         if not url:
             raise DeliveryError("no webhook URL configured", permanent=True)
         payload = {
+            "id": message.key,
             "subject": message.subject,
             "body": message.body,
             "url": message.url,
             "urgent": message.urgent,
         }
         token = self.config.get("token")
-        headers = {"Authorization": f"Bearer {token}"} if token else None
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if message.key:
+            headers["Idempotency-Key"] = message.key
         response = post_json(url, payload, headers=headers, timeout=self.timeout())
         raise_for_status(response)
         return f"HTTP {response.status}"

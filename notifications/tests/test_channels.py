@@ -25,6 +25,7 @@ NOTICE = Message(
     subject="夜班提醒",
     body="您今晚 17:00 值夜班，请提前 5 分钟到岗。",
     url="https://duty.example.edu.cn/roster/shifts/42/",
+    key="duty.assigned:42:7:webhook",
 )
 ROBOTS = ["dingtalk", "wecom", "feishu", "webhook"]
 
@@ -235,12 +236,14 @@ def test_a_generic_webhook_gets_the_message_fields_and_a_bearer_token(service):
     service.reply(204, {})
     assert send("webhook", service.url, token="t0ken") == "HTTP 204"
     assert service.last.body == {
+        "id": NOTICE.key,
         "subject": NOTICE.subject,
         "body": NOTICE.body,
         "url": NOTICE.url,
         "urgent": False,
     }
     assert service.last.headers["authorization"] == "Bearer t0ken"
+    assert service.last.headers["idempotency-key"] == NOTICE.key
 
 
 @pytest.mark.parametrize("kind", ["dingtalk", "wecom", "feishu"])
