@@ -196,8 +196,12 @@ else:
     # A task not acknowledged by a dead worker is redelivered after this many seconds.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300),
+        # A request publishing a task must not hang on an unreachable Redis.
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -224,7 +228,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.advance_escalations",
         "schedule": float(env_int("ESCALATION_SECONDS", 15)),
     },
+    # Checks that nothing due is overdue and records the heartbeat the status page watches.
+    "audit-pipeline": {
+        "task": "notifications.tasks.audit_pipeline",
+        "schedule": float(env_int("AUDIT_SECONDS", 60)),
+    },
 }
+# Optional external watcher (healthchecks.io style): GET on success, GET <url>/fail otherwise.
+PIPELINE_PING_URL = env_str("PIPELINE_PING_URL", "")
 
 LOGGING = {
     "version": 1,

@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from dutyschool.queue import publish_on_commit
 from notifications.fanout import notify
 from notifications.models import Escalation, EscalationEvent, EscalationStatus
 from staff.models import BureauOfficial, Role, School, Staff, User
@@ -74,7 +75,7 @@ def start_escalation(
             EscalationEvent.objects.create(escalation=escalation, kind="started", actor=actor)
             from notifications.tasks import advance_escalation
 
-            transaction.on_commit(lambda: advance_escalation.delay(escalation.pk))
+            publish_on_commit(advance_escalation, escalation.pk)
     return escalation
 
 

@@ -9,14 +9,17 @@ run; each claim carries a token, and only the holder of the current token may fi
 
 from __future__ import annotations
 
+import urllib.request
 import uuid
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q, Value
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from dutyschool.queue import publish_on_commit
 from notifications.models import (
     AttemptOutcome,
     ChannelConfig,
@@ -48,7 +51,7 @@ def request_heartbeat(*, name: str) -> None:
     """Ask a worker to record a heartbeat once the current transaction commits."""
     from notifications.tasks import record_heartbeat as task
 
-    transaction.on_commit(lambda: task.delay(name))
+    publish_on_commit(task, name)
 
 
 def notice_key(*, event: str, recipient_id: int, channel: str) -> str:
@@ -104,7 +107,7 @@ def publish_notice(
     if notice.status == NoticeStatus.PENDING and notice.due_at <= now:
         from notifications.tasks import deliver_notice
 
-        transaction.on_commit(lambda: deliver_notice.delay(notice.pk))
+        publish_on_commit(deliver_notice, notice.pk)
     return notice
 
 
@@ -231,7 +234,7 @@ def retry_failed_notice(*, notice_id: int) -> bool:
     if retried:
         from notifications.tasks import deliver_notice
 
-        transaction.on_commit(lambda: deliver_notice.delay(notice_id))
+        publish_on_commit(deliver_notice, notice_id)
     return bool(retried)
 
 
@@ -241,3 +244,19 @@ def mark_read(*, user_id: int, notice_id: int | None = None) -> int:
     if notice_id is not None:
         rows = rows.filter(pk=notice_id)
     return rows.update(read_at=timezone.now())
+
+
+def ping_watcher(*, ok: bool) -> bool:
+    """GET the external watcher URL (or its ``/fail`` variant). Never raises: a watcher that is
+    down must not make the auditor fail; the watcher notices the missing ping itself."""
+    url = settings.PIPELINE_PING_URL
+    if not url:
+        return False
+    if not url.startswith(("http://", "https://")):
+        return False
+    target = url if ok else url.rstrip("/") + "/fail"
+    try:
+        with urllib.request.urlopen(target, timeout=5):  # noqa: S310 - http(s) checked above
+            return True
+    except (OSError, ValueError):
+        return False

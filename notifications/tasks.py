@@ -1,8 +1,13 @@
 """Thin Celery wrappers: ids in, one service call, a short status string out."""
 
+import logging
+
 from celery import shared_task
 
+from dutyschool.queue import publish
 from notifications import services
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="notifications.tasks.record_heartbeat")
@@ -32,7 +37,8 @@ def sweep_notices() -> str:
     lost hand-off is harmless: the claim's lease expires and the next sweep takes it again."""
     claims = services.claim_due_notices()
     for notice_id, token in claims:
-        deliver_claimed_notice.delay(notice_id, token)
+        # If this publish is lost, the claim's lease runs out and a later sweep retries.
+        publish(deliver_claimed_notice, notice_id, token)
     services.record_heartbeat(name="sweeper")
     return f"claimed {len(claims)}"
 
@@ -51,3 +57,18 @@ def advance_escalations() -> str:
     ran = advance_due_escalations()
     services.record_heartbeat(name="escalations")
     return f"{ran} steps"
+
+
+@shared_task(name="notifications.tasks.audit_pipeline")
+def audit_pipeline() -> str:
+    """Check that nothing due is overdue, record the auditor's heartbeat, and tell an external
+    watcher (PIPELINE_PING_URL, healthchecks.io style) whether all is well."""
+    from notifications.health import pipeline_status
+
+    services.record_heartbeat(name="auditor")
+    status = pipeline_status()
+    if not status.ok:
+        failing = [f"{c.name}={c.detail}" for c in status.checks if not c.ok]
+        logger.error("notification pipeline unhealthy: %s", ", ".join(failing))
+    services.ping_watcher(ok=status.ok)
+    return "ok" if status.ok else "unhealthy"
