@@ -1,1 +1,208 @@
-"""Roster models arrive with the roster issue; the app is installed so migrations order."""
+"""Who is on duty when: shift types, the school calendar, rosters, shifts and assignments.
+
+Times: a shift belongs to the date it starts on. Its aware start and end are computed once
+(roster/timing.py), in the school's time zone, by wall-clock arithmetic: a night shift is
+17:00 + 15 h, so it ends at 08:00 the next morning, which is 15 real hours in Shanghai and 14 or
+16 on a daylight-saving night elsewhere.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from staff.models import Role
+
+
+class DayKind(models.TextChoices):
+    SCHOOL_DAY = "school_day", _("School day")
+    WEEKEND = "weekend", _("Weekend")
+    HOLIDAY = "holiday", _("Public holiday")
+    VACATION = "vacation", _("Vacation")
+
+
+class Term(models.Model):
+    """A school term; days outside every term are vacation (寒暑假)."""
+
+    school = models.ForeignKey("staff.School", on_delete=models.CASCADE, related_name="terms")
+    name = models.CharField(_("name"), max_length=50)
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+
+    class Meta:
+        verbose_name = _("term")
+        verbose_name_plural = _("terms")
+        ordering = ["start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")), name="term_dates_ordered"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CalendarOverride(models.Model):
+    """The school's word on one day beats the official calendar (e.g. a sports day, a local
+    closure, or a year the holiday data does not cover yet)."""
+
+    school = models.ForeignKey("staff.School", on_delete=models.CASCADE, related_name="+")
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind of day"), max_length=12, choices=DayKind.choices)
+    note = models.CharField(_("note"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar override")
+        verbose_name_plural = _("calendar overrides")
+        constraints = [
+            models.UniqueConstraint(fields=["school", "date"], name="calendar_override_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.kind}"
+
+
+def default_day_kinds() -> list[str]:
+    return [DayKind.SCHOOL_DAY]
+
+
+class ShiftType(models.Model):
+    school = models.ForeignKey("staff.School", on_delete=models.CASCADE, related_name="shift_types")
+    name = models.CharField(_("name"), max_length=50)
+    start_time = models.TimeField(_("starts at"))
+    # Length, not an end time: 08:00 + 24 h (a 24-hour duty day) is unambiguous; 08:00–08:00
+    # is not. One minute to 24 hours.
+    duration_minutes = models.PositiveIntegerField(
+        _("length (minutes)"), validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
+    )
+    weight = models.DecimalField(
+        _("load weight"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("0.1"))],
+        help_text=_(
+            "How much one duty counts toward fairness: night and holiday duties count more."
+        ),
+    )
+    day_kinds = models.JSONField(_("runs on"), default=default_day_kinds)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("shift type")
+        verbose_name_plural = _("shift types")
+        ordering = ["start_time", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "name"], name="shift_type_name_unique"),
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gte=1, duration_minutes__lte=24 * 60),
+                name="shift_type_length_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ShiftRequirement(models.Model):
+    shift_type = models.ForeignKey(ShiftType, on_delete=models.CASCADE, related_name="requirements")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    count = models.PositiveSmallIntegerField(_("people"), default=1)
+
+    class Meta:
+        verbose_name = _("staffing requirement")
+        verbose_name_plural = _("staffing requirements")
+        constraints = [
+            models.UniqueConstraint(fields=["shift_type", "role"], name="requirement_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shift_type} {self.role}×{self.count}"
+
+
+class RosterStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+
+
+class Roster(models.Model):
+    school = models.ForeignKey("staff.School", on_delete=models.CASCADE, related_name="rosters")
+    name = models.CharField(_("name"), max_length=100)
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=RosterStatus.choices, default=RosterStatus.DRAFT
+    )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    publish_reason = models.TextField(_("reason for late publishing"), blank=True)
+
+    class Meta:
+        verbose_name = _("roster")
+        verbose_name_plural = _("rosters")
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="roster_dates_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ShiftQuerySet(models.QuerySet):
+    def for_school(self, school) -> ShiftQuerySet:
+        return self.filter(roster__school=school)
+
+
+class Shift(models.Model):
+    roster = models.ForeignKey(Roster, on_delete=models.CASCADE, related_name="shifts")
+    shift_type = models.ForeignKey(ShiftType, on_delete=models.PROTECT, related_name="shifts")
+    date = models.DateField(_("date"))
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+
+    objects = ShiftQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("shift")
+        verbose_name_plural = _("shifts")
+        ordering = ["starts_at", "shift_type__start_time"]
+        constraints = [
+            models.UniqueConstraint(fields=["shift_type", "date"], name="shift_one_per_type_day"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="shift_positive_length"
+            ),
+        ]
+        indexes = [
+            # "Who is on duty now" and reminders: shifts overlapping a moment.
+            models.Index(fields=["starts_at", "ends_at"], name="shift_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.shift_type}"
+
+
+class Assignment(models.Model):
+    shift = models.ForeignKey(Shift, on_delete=models.CASCADE, related_name="assignments")
+    staff = models.ForeignKey("staff.Staff", on_delete=models.PROTECT, related_name="assignments")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("duty assignment")
+        verbose_name_plural = _("duty assignments")
+        constraints = [
+            models.UniqueConstraint(fields=["shift", "staff"], name="assignment_one_per_person")
+        ]
+        indexes = [
+            # "My duties" and the overlap rule: one person's shifts in time order.
+            models.Index(fields=["staff", "shift"], name="assignment_staff_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shift}: {self.staff} ({self.role})"
