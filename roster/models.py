@@ -206,3 +206,37 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shift}: {self.staff} ({self.role})"
+
+
+class RosterChange(models.Model):
+    """Append-only history of a roster: who changed what, when and why."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created")
+        ASSIGNED = "assigned", _("Assigned")
+        UNASSIGNED = "unassigned", _("Removed")
+        PUBLISHED = "published", _("Published")
+
+    roster = models.ForeignKey(Roster, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    actor = models.ForeignKey(
+        "staff.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=12, choices=Action.choices)
+    shift = models.ForeignKey(
+        Shift, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    staff = models.ForeignKey(
+        "staff.Staff", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    role = models.CharField(_("role"), max_length=16, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    after_publishing = models.BooleanField(_("after publishing"), default=False)
+
+    class Meta:
+        verbose_name = _("roster change")
+        verbose_name_plural = _("roster changes")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.roster_id} {self.action}"

@@ -1,0 +1,207 @@
+"""Every write to rosters: shift types, rosters and their shifts, assignments, publishing.
+
+Assignments may be saved with rule violations while a roster is a draft (the editor shows them
+as you go); publishing requires a roster without errors. After publishing, every change needs a
+reason, is recorded, and the people affected are told.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from notifications.fanout import notify
+from roster.calendar import school_calendar
+from roster.models import (
+    Assignment,
+    DayKind,
+    Roster,
+    RosterChange,
+    RosterStatus,
+    Shift,
+    ShiftRequirement,
+    ShiftType,
+)
+from roster.queries import build_plan
+from roster.rules import RuleSettings, Violation, check
+from roster.timing import shift_bounds
+from staff.models import Role, School, Staff, User
+
+PUBLISH_LEAD = timedelta(days=7)
+MAX_PERIOD_DAYS = 366
+
+DEFAULT_SHIFT_TYPES = [
+    # name, start, minutes, weight, day kinds, requirements — from the school duty policy.
+    ("白班", time(8), 9 * 60, "1.0", [DayKind.SCHOOL_DAY],
+     {Role.LEADER: 1, Role.TEACHER: 2, Role.GUARD: 1}),
+    ("夜班", time(17), 15 * 60, "1.5", [DayKind.SCHOOL_DAY], {Role.TEACHER: 1, Role.GUARD: 1}),
+    ("节假日值班", time(8), 24 * 60, "2.0", [DayKind.WEEKEND, DayKind.HOLIDAY, DayKind.VACATION],
+     {Role.LEADER: 1, Role.GUARD: 2}),
+]  # fmt: skip
+
+
+class RosterError(Exception):
+    def __init__(self, message: str, violations: list[Violation] | None = None):
+        super().__init__(message)
+        self.violations = violations or []
+
+
+@dataclass
+class ChangeResult:
+    assignment: Assignment | None
+    violations: list[Violation]
+
+
+def create_default_shift_types(*, school: School) -> list[ShiftType]:
+    created = []
+    with transaction.atomic():
+        for name, start, minutes, weight, kinds, needs in DEFAULT_SHIFT_TYPES:
+            shift_type, made = ShiftType.objects.get_or_create(
+                school=school,
+                name=name,
+                defaults={"start_time": start, "duration_minutes": minutes,
+                          "weight": Decimal(weight), "day_kinds": [str(k) for k in kinds]},
+            )  # fmt: skip
+            if made:
+                ShiftRequirement.objects.bulk_create(
+                    [
+                        ShiftRequirement(shift_type=shift_type, role=r, count=n)
+                        for r, n in needs.items()
+                    ]
+                )
+                created.append(shift_type)
+    return created
+
+
+def create_roster(
+    *, school: School, name: str, start: date, end: date, actor: User | None
+) -> Roster:
+    """A draft roster with one shift per active shift type on each day whose kind it runs on."""
+    if end < start:
+        raise ValidationError(_("The last day is before the first day."))
+    if (end - start).days >= MAX_PERIOD_DAYS:
+        raise ValidationError(_("A roster covers at most one year."))
+    if Roster.objects.filter(school=school, start_date__lte=end, end_date__gte=start).exists():
+        raise ValidationError(_("Another roster already covers part of this period."))
+    types = list(ShiftType.objects.filter(school=school, active=True))
+    days = school_calendar(school, start, end)
+    with transaction.atomic(durable=True):
+        roster = Roster.objects.create(school=school, name=name, start_date=start, end_date=end)
+        shifts = []
+        for day, info in days.items():
+            for shift_type in types:
+                if info.kind in shift_type.day_kinds:
+                    starts, ends = shift_bounds(
+                        day, shift_type.start_time, shift_type.duration_minutes, school.time_zone
+                    )
+                    shifts.append(Shift(roster=roster, shift_type=shift_type, date=day,
+                                        starts_at=starts, ends_at=ends))  # fmt: skip
+        Shift.objects.bulk_create(shifts)
+        RosterChange.objects.create(roster=roster, actor=actor, action=RosterChange.Action.CREATED)
+    return roster
+
+
+def rule_settings(school: School) -> RuleSettings:
+    return RuleSettings()
+
+
+def assign_duty(
+    *, shift: Shift, staff: Staff, role: str, actor: User | None, reason: str = ""
+) -> ChangeResult:
+    """Put ``staff`` on ``shift`` in ``role``; returns the roster's violations afterwards."""
+    roster = shift.roster
+    if staff.school_id != roster.school_id:
+        raise ValidationError(_("This person belongs to another school."))
+    if role not in Role.values:
+        raise ValidationError(_("Unknown role."))
+    published = roster.status == RosterStatus.PUBLISHED
+    if published and not reason.strip():
+        raise ValidationError(_("The roster is published: give a reason for the change."))
+    with transaction.atomic(durable=True):
+        Roster.objects.select_for_update().filter(pk=roster.pk).first()  # serialise edits
+        if Assignment.objects.filter(shift=shift, staff=staff).exists():
+            raise ValidationError(_("%(name)s is already on this shift.") % {"name": staff.name})
+        assignment = Assignment.objects.create(shift=shift, staff=staff, role=role)
+        RosterChange.objects.create(
+            roster=roster, actor=actor, action=RosterChange.Action.ASSIGNED, shift=shift,
+            staff=staff, role=role, reason=reason, after_publishing=published,
+        )  # fmt: skip
+        if published:
+            _tell(roster, staff, f"assigned:{assignment.pk}", _("New duty: %(shift)s") % {
+                "shift": _shift_label(shift)}, reason)  # fmt: skip
+    return ChangeResult(assignment, check(build_plan(roster), rule_settings(roster.school)))
+
+
+def unassign_duty(*, assignment: Assignment, actor: User | None, reason: str = "") -> ChangeResult:
+    roster = assignment.shift.roster
+    published = roster.status == RosterStatus.PUBLISHED
+    if published and not reason.strip():
+        raise ValidationError(_("The roster is published: give a reason for the change."))
+    with transaction.atomic(durable=True):
+        Roster.objects.select_for_update().filter(pk=roster.pk).first()
+        RosterChange.objects.create(
+            roster=roster, actor=actor, action=RosterChange.Action.UNASSIGNED,
+            shift=assignment.shift, staff=assignment.staff, role=assignment.role, reason=reason,
+            after_publishing=published,
+        )  # fmt: skip
+        if published:
+            _tell(roster, assignment.staff, f"unassigned:{assignment.pk}",
+                  _("Duty cancelled: %(shift)s") % {"shift": _shift_label(assignment.shift)},
+                  reason)  # fmt: skip
+        assignment.delete()
+    return ChangeResult(None, check(build_plan(roster), rule_settings(roster.school)))
+
+
+def publish_roster(
+    *, roster: Roster, actor: User | None, reason: str = "", now: datetime | None = None
+) -> Roster:
+    """Publish a draft. Refused while it has errors; less than 7 days before its first shift
+    only with a written reason. Everyone on it is told."""
+    now = now or timezone.now()
+    if roster.status != RosterStatus.DRAFT:
+        raise RosterError(_("This roster is already published."))
+    errors = [v for v in check(build_plan(roster), rule_settings(roster.school)) if v.error]
+    if errors:
+        raise RosterError(_("Fix the problems listed before publishing."), errors)
+    first = roster.shifts.order_by("starts_at").values_list("starts_at", flat=True).first()
+    late = first is not None and first - now < PUBLISH_LEAD
+    if late and not reason.strip():
+        raise RosterError(
+            _("The first duty is less than 7 days away: give a reason for publishing late.")
+        )
+    with transaction.atomic(durable=True):
+        updated = Roster.objects.filter(pk=roster.pk, status=RosterStatus.DRAFT).update(
+            status=RosterStatus.PUBLISHED, published_at=now, publish_reason=reason.strip()
+        )
+        if not updated:
+            raise RosterError(_("This roster is already published."))
+        RosterChange.objects.create(
+            roster=roster, actor=actor, action=RosterChange.Action.PUBLISHED, reason=reason
+        )
+        people = Staff.objects.filter(assignments__shift__roster=roster).distinct()
+        notify(
+            school=roster.school,
+            recipients=[p.user for p in people.select_related("user") if p.user_id],
+            event=f"roster.published:{roster.pk}",
+            subject=_("Duty roster published: %(name)s") % {"name": roster.name},
+            body=_("Your duties are in “My duties”."),
+        )
+    roster.refresh_from_db()
+    return roster
+
+
+def _shift_label(shift: Shift) -> str:
+    local = timezone.localtime(shift.starts_at)
+    return f"{shift.date:%Y-%m-%d} {shift.shift_type.name} {local:%H:%M}"
+
+
+def _tell(roster: Roster, staff: Staff, event: str, subject: str, reason: str) -> None:
+    if staff.user_id:
+        notify(school=roster.school, recipients=[staff.user], event=f"roster:{event}",
+               subject=subject, body=reason)  # fmt: skip
