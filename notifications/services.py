@@ -260,3 +260,11 @@ def ping_watcher(*, ok: bool) -> bool:
             return True
     except (OSError, ValueError):
         return False
+
+
+def cancel_pending_notices(*, events: list[str]) -> int:
+    """Withdraw notices not yet sent (a reminder for a duty that was removed). A notice
+    already being sent is not interrupted."""
+    return Notice.objects.filter(event__in=events, status=NoticeStatus.PENDING).update(
+        status=NoticeStatus.CANCELLED, claim_token="", claimed_until=None
+    )

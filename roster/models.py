@@ -8,6 +8,7 @@ Times: a shift belongs to the date it starts on. Its aware start and end are com
 
 from __future__ import annotations
 
+from datetime import time
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -240,3 +241,32 @@ class RosterChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.roster_id} {self.action}"
+
+
+class RosterSettings(models.Model):
+    """A school's duty rules and reminder times. Defaults follow the policy and MOE 2025."""
+
+    school = models.OneToOneField(
+        "staff.School", on_delete=models.CASCADE, related_name="roster_settings"
+    )
+    evening_reminder_at = models.TimeField(_("evening-before reminder at"), default=time(20))
+    reminder_minutes_before = models.PositiveSmallIntegerField(
+        _("reminder before a duty (minutes)"), default=60
+    )
+    rest_hours = models.PositiveSmallIntegerField(_("rest after a night duty (hours)"), default=12)
+    weekly_cap = models.PositiveSmallIntegerField(_("duties per week at most"), default=3)
+    teachers_only_on_school_days = models.BooleanField(
+        _("full-time teachers only on days with students"),
+        default=True,
+        help_text=_("MOE 教师厅〔2025〕2号: switch off only knowingly."),
+    )
+    fairness_tolerance = models.DecimalField(
+        _("fairness tolerance (weight units)"), max_digits=4, decimal_places=1, default=Decimal("2")
+    )
+
+    class Meta:
+        verbose_name = _("duty settings")
+        verbose_name_plural = _("duty settings")
+
+    def __str__(self) -> str:
+        return f"{self.school_id}"

@@ -29,6 +29,7 @@ from roster.models import (
     ShiftType,
 )
 from roster.queries import build_plan
+from roster.reminders import schedule_reminders, settings_for, withdraw_reminders
 from roster.rules import RuleSettings, Violation, check
 from roster.timing import shift_bounds
 from staff.models import Role, School, Staff, User
@@ -108,7 +109,13 @@ def create_roster(
 
 
 def rule_settings(school: School) -> RuleSettings:
-    return RuleSettings()
+    row = settings_for(school)
+    return RuleSettings(
+        rest_hours=row.rest_hours,
+        weekly_cap=row.weekly_cap,
+        teachers_only_on_school_days=row.teachers_only_on_school_days,
+        fairness_tolerance=Decimal(row.fairness_tolerance),
+    )
 
 
 def assign_duty(
@@ -133,6 +140,7 @@ def assign_duty(
             staff=staff, role=role, reason=reason, after_publishing=published,
         )  # fmt: skip
         if published:
+            schedule_reminders([assignment])
             _tell(roster, staff, f"assigned:{assignment.pk}", _("New duty: %(shift)s") % {
                 "shift": _shift_label(shift)}, reason)  # fmt: skip
     return ChangeResult(assignment, check(build_plan(roster), rule_settings(roster.school)))
@@ -151,6 +159,7 @@ def unassign_duty(*, assignment: Assignment, actor: User | None, reason: str = "
             after_publishing=published,
         )  # fmt: skip
         if published:
+            withdraw_reminders(assignment.pk)
             _tell(roster, assignment.staff, f"unassigned:{assignment.pk}",
                   _("Duty cancelled: %(shift)s") % {"shift": _shift_label(assignment.shift)},
                   reason)  # fmt: skip
@@ -191,6 +200,14 @@ def publish_roster(
             event=f"roster.published:{roster.pk}",
             subject=_("Duty roster published: %(name)s") % {"name": roster.name},
             body=_("Your duties are in “My duties”."),
+        )
+        schedule_reminders(
+            list(
+                Assignment.objects.filter(shift__roster=roster).select_related(
+                    "staff", "shift__shift_type", "shift__roster__school"
+                )
+            ),
+            now=now,
         )
     roster.refresh_from_db()
     return roster
