@@ -28,9 +28,9 @@ from roster.models import (
     ShiftRequirement,
     ShiftType,
 )
-from roster.queries import build_plan
-from roster.reminders import schedule_reminders, settings_for, withdraw_reminders
-from roster.rules import RuleSettings, Violation, check
+from roster.queries import build_plan, rule_settings
+from roster.reminders import schedule_reminders, withdraw_reminders
+from roster.rules import Violation, check
 from roster.timing import shift_bounds
 from staff.models import Role, School, Staff, User
 
@@ -106,16 +106,6 @@ def create_roster(
         Shift.objects.bulk_create(shifts)
         RosterChange.objects.create(roster=roster, actor=actor, action=RosterChange.Action.CREATED)
     return roster
-
-
-def rule_settings(school: School) -> RuleSettings:
-    row = settings_for(school)
-    return RuleSettings(
-        rest_hours=row.rest_hours,
-        weekly_cap=row.weekly_cap,
-        teachers_only_on_school_days=row.teachers_only_on_school_days,
-        fairness_tolerance=Decimal(row.fairness_tolerance),
-    )
 
 
 def assign_duty(
@@ -222,3 +212,26 @@ def _tell(roster: Roster, staff: Staff, event: str, subject: str, reason: str) -
     if staff.user_id:
         notify(school=roster.school, recipients=[staff.user], event=f"roster:{event}",
                subject=subject, body=reason)  # fmt: skip
+
+
+def undo_last_change(*, roster: Roster, actor: User | None, reason: str = "") -> ChangeResult:
+    """Reverse the roster's most recent assignment change (an undo is itself recorded)."""
+    last = (
+        RosterChange.objects.filter(
+            roster=roster,
+            action__in=[RosterChange.Action.ASSIGNED, RosterChange.Action.UNASSIGNED],
+        )
+        .select_related("shift", "staff")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if last is None or last.shift is None or last.staff is None:
+        raise ValidationError(_("There is no change to undo."))
+    reason = reason or _("Undo")
+    if last.action == RosterChange.Action.ASSIGNED:
+        assignment = Assignment.objects.filter(shift=last.shift, staff=last.staff).first()
+        if assignment is None:
+            raise ValidationError(_("There is no change to undo."))
+        return unassign_duty(assignment=assignment, actor=actor, reason=reason)
+    return assign_duty(shift=last.shift, staff=last.staff, role=last.role, actor=actor,
+                       reason=reason)  # fmt: skip
