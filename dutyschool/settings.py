@@ -233,6 +233,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.audit_pipeline",
         "schedule": float(env_int("AUDIT_SECONDS", 60)),
     },
+    # Auto-generation runs whose task was lost are re-published; dead ones are failed.
+    "recover-solve-jobs": {
+        "task": "roster.tasks.recover_solve_jobs",
+        "schedule": 60.0,
+    },
 }
 # Optional external watcher (healthchecks.io style): GET on success, GET <url>/fail otherwise.
 PIPELINE_PING_URL = env_str("PIPELINE_PING_URL", "")

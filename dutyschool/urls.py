@@ -23,5 +23,7 @@ urlpatterns = [
     # The language switcher works on the login page too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("staff/", include("staff.urls")),
+    path("roster/", include("roster.urls")),
+    path("notifications/", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

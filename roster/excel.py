@@ -276,22 +276,30 @@ def roster_grid(roster: Roster) -> Grid:
         for shift in by_date.get(day, []):
             type_id = shift.shift_type_id
             if type_id in layout.folded:
-                notes.append(f"{shift.shift_type.name}({_time_range(shift.shift_type)})")
-            spread: dict[str, int] = defaultdict(int)
+                notes.append(f"{shift.shift_type.name} {_time_range(shift.shift_type)}")
+            by_role: dict[str, list[Assignment]] = defaultdict(list)
             for a in people.get(shift.pk, []):
+                by_role[a.role].append(a)
+            for role, items in by_role.items():
                 if type_id in layout.folded:
                     targets = [
                         i for i, c in enumerate(layout.columns)
-                        if c.role == a.role and type_id in c.folded_types
+                        if c.role == role and type_id in c.folded_types
                     ]  # fmt: skip
-                    target = targets[min(spread[a.role], len(targets) - 1)]
-                    spread[a.role] += 1
                 else:
-                    target = next(
+                    targets = [
                         i for i, c in enumerate(layout.columns)
-                        if c.role == a.role and c.main_type == type_id
-                    )  # fmt: skip
-                cells[target].append(_person_label(a.staff, ambiguous))
+                        if c.role == role and c.main_type == type_id
+                    ]  # fmt: skip
+                # n people over k columns, in order, the first columns taking the extra ones:
+                # three teachers on a 24-hour duty → 白班 "A、B", 夜班 "C", as schools write it.
+                k = len(targets)
+                for j, target in enumerate(targets):
+                    first = j * (len(items) // k) + min(j, len(items) % k)
+                    size = len(items) // k + (1 if j < len(items) % k else 0)
+                    cells[target].extend(
+                        _person_label(a.staff, ambiguous) for a in items[first : first + size]
+                    )
         rows.append(
             [day.isoformat(), WEEKDAYS[day.weekday()]]
             + [JOIN.join(cells[i]) for i in range(len(layout.columns))]
@@ -306,7 +314,7 @@ def roster_grid(roster: Roster) -> Grid:
     widths = [12.0, 8.0] + [
         26.0 if c.role == Role.TEACHER else 10.0 if c.role in (Role.LEADER, Role.GUARD) else 14.0
         for c in layout.columns
-    ] + [18.0]  # fmt: skip
+    ] + [26.0]  # fmt: skip
     return Grid(
         title=f"{school.name}{_period(roster)}值班安排表",
         sheet_title=f"{_period(roster)}值班表"[:31],

@@ -30,3 +30,22 @@ class AssignForm(forms.Form):
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=1000,
                              widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+
+
+class RosterImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Roster file (.xlsx)"),
+        help_text=_("The month layout schools post: one row per date, a column per role."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+    )
+    reason = forms.CharField(
+        label=_("Reason (needed once the roster is published)"), required=False, max_length=1000
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 2 * 1024 * 1024:
+            raise forms.ValidationError(_("The file is larger than 2 MB."))
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(_("Upload an Excel .xlsx file."))
+        return upload

@@ -270,3 +270,52 @@ class RosterSettings(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school_id}"
+
+
+class SolveJob(models.Model):
+    """One run of auto-generation. The row is the record: the worker writes progress here,
+    the page polls it, and a cancel request is a flag the solver checks."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting for a worker")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    roster = models.ForeignKey(Roster, on_delete=models.CASCADE, related_name="solve_jobs")
+    requested_by = models.ForeignKey(
+        "staff.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.FloatField(_("progress"), default=0.0)
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("auto-generation run")
+        verbose_name_plural = _("auto-generation runs")
+        constraints = [
+            # One run at a time per roster.
+            models.UniqueConstraint(
+                fields=["roster"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="solve_job_one_active_per_roster",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.roster_id} {self.status}"
+
+    @property
+    def active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+    @property
+    def percent(self) -> int:
+        return round(self.progress * 100)

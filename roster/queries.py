@@ -99,10 +99,10 @@ def get_roster_for_user(actor, pk: int, *, write: bool = False) -> Roster:
     roster = rows.select_related("school").first()
     if roster is None:
         raise Http404
-    if write and not can_edit(actor):
-        raise PermissionDenied
     if roster.status == RosterStatus.DRAFT and not (actor.roles & DRAFT_READERS):
         raise Http404  # a draft is invisible to those who may not read drafts
+    if write and not can_edit(actor):
+        raise PermissionDenied
     return roster
 
 
@@ -201,3 +201,13 @@ def my_duties(staff: Staff):
         .select_related("shift__shift_type", "shift__roster")
         .order_by("shift__starts_at")
     )
+
+
+def get_solve_job(roster: Roster, pk: int):
+    from roster.models import SolveJob
+
+    return get_object_or_404(SolveJob, pk=pk, roster=roster)
+
+
+def latest_solve_job(roster: Roster):
+    return roster.solve_jobs.order_by("-created_at", "-pk").first()

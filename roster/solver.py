@@ -50,6 +50,9 @@ SEED = 20260901
 _DEBUG = bool(os.environ.get("ROSTER_SOLVER_DEBUG"))
 # Above this many decision variables a plan is solved week by week (see the module docstring).
 WINDOW_THRESHOLD = 6000
+# Week by week, a large role pool is cut to the least-loaded people: this many per open slot of
+# the role in the week (everyone again if that leaves a slot open).
+SHORTLIST = 3
 
 Progress = Callable[[float, str], None]
 ShouldStop = Callable[[], bool]
@@ -104,6 +107,7 @@ def solve(
         size = sum(len(people) for people in candidates.values())
         decompose = size > WINDOW_THRESHOLD and len(weeks) > 1
     windows = [weeks[k] for k in sorted(weeks)] if decompose else [list(plan.shifts.values())]
+    windows = [w for w in windows if w]
 
     stop_event = threading.Event()
     solver_box: list[cp_model.CpSolver] = []
@@ -139,18 +143,23 @@ def solve(
                 total=len(windows),
                 stop_event=stop_event,
                 solver_box=solver_box,
+                early_stop=decompose,
+                shortlist=SHORTLIST if decompose else None,
             )
+            if decompose and _missing(plan, outcome.assignments, window):
+                # The shortlist was too short for this week: solve it again with everyone.
+                outcome = _solve_window(
+                    plan=plan, settings=settings, window=window, fixed=chosen,
+                    candidates=candidates, keep=keep, prefer_not=prefer_not, scale=scale,
+                    budget=max(0.05, budget / 2), progress=progress, done=index,
+                    total=len(windows), stop_event=stop_event, solver_box=solver_box,
+                    early_stop=True,
+                )  # fmt: skip
             chosen.extend(outcome.assignments)
             all_optimal = all_optimal and outcome.optimal
             if outcome.cancelled:
                 cancelled = True
                 break
-            if outcome.failed:
-                problems.append(
-                    _("No roster was found within the time limit for the shifts from %(first)s; "
-                      "allow more time.")
-                    % {"first": min(window, key=lambda s: s.starts_at).label}
-                )  # fmt: skip
     finally:
         stop_event.set()  # ends the watcher
         if watcher is not None:
@@ -210,12 +219,12 @@ class _Outcome:
     assignments: list[AssignmentInfo]
     optimal: bool = False
     cancelled: bool = False
-    failed: bool = False
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
-    def __init__(self, progress, stop_event, done, total, budget, uncovered):
+    def __init__(self, progress, stop_event, done, total, budget, uncovered, good_enough):
         super().__init__()
+        self._good_enough = good_enough
         self._progress = progress
         self._stop_event = stop_event
         self._done, self._total, self._budget = done, total, budget
@@ -225,7 +234,7 @@ class _Callback(cp_model.CpSolverSolutionCallback):
 
     def on_solution_callback(self) -> None:
         self.solutions += 1
-        if self._stop_event.is_set():
+        if self._stop_event.is_set() or (self._good_enough and self._good_enough(self)):
             self.StopSearch()
             return
         if self._progress is None:
@@ -257,13 +266,42 @@ def _solve_window(
     total: int,
     stop_event: threading.Event,
     solver_box: list,
+    early_stop: bool = False,
+    shortlist: int | None = None,
 ) -> _Outcome:
     model = cp_model.CpModel()
     window = sorted(window, key=lambda s: (s.starts_at, s.id))
     in_window = {s.id for s in window}
+    rest = timedelta(hours=settings.rest_hours)
+    window_start = window[0].starts_at
+    window_end = max(s.ends_at for s in window) + rest
+    window_weeks = {tuple(s.date.isocalendar()[:2]) for s in window}
+    # Fixed assignments that can matter here: close enough for overlap or rest, or in one of
+    # the window's weeks (weekly cap).
     fixed_by_person: dict[int, list[ShiftInfo]] = defaultdict(list)
     for a in fixed:
-        fixed_by_person[a.person_id].append(plan.shifts[a.shift_id])
+        other = plan.shifts[a.shift_id]
+        if (other.ends_at + rest > window_start and other.starts_at < window_end) or tuple(
+            other.date.isocalendar()[:2]
+        ) in window_weeks:
+            fixed_by_person[a.person_id].append(other)
+
+    base: dict[int, int] = defaultdict(int)
+    for person_id, past in plan.history.items():
+        base[person_id] += _scaled(past, scale)
+    for a in fixed:
+        base[a.person_id] += _scaled(plan.shifts[a.shift_id].weight, scale)
+    allowed: dict[str, set[int]] | None = None
+    if shortlist:
+        kept_people = {a.person_id for a in keep}
+        allowed = {}
+        for role in {r for s in window for r in s.requirements}:
+            slots_for_role = sum(s.requirements.get(role, 0) for s in window)
+            pool = sorted(
+                {p for s in window for p in candidates.get((s.id, role), ())},
+                key=lambda p: (base[p], p),
+            )
+            allowed[role] = set(pool[: shortlist * slots_for_role]) | kept_people
 
     x: dict[tuple[int, int, str], cp_model.IntVar] = {}
     by_slot: dict[tuple[int, str], list[cp_model.IntVar]] = defaultdict(list)
@@ -273,6 +311,8 @@ def _solve_window(
             if need <= 0:
                 continue
             for person_id in candidates.get((shift.id, role), ()):
+                if allowed is not None and person_id not in allowed[role]:
+                    continue
                 if any(_conflict(other, shift, settings) for other in fixed_by_person[person_id]):
                     continue
                 var = model.new_bool_var(f"x_{shift.id}_{person_id}_{role}")
@@ -306,16 +346,21 @@ def _solve_window(
     for shift_id, person_id in by_shift_person:  # insertion order follows the sorted window
         people_in_window[person_id].append(shift_by_id[shift_id])
 
-    # Overlap and rest, pairwise over the shifts each person could take (sorted by start, so
-    # the inner loop stops once no later shift can start inside the rest period).
-    rest = timedelta(hours=settings.rest_hours)
+    # Overlap and rest: pairs of shifts one person may not both hold (the window is sorted by
+    # start, so the inner loop stops once no later shift can start inside the rest period).
+    clashes: dict[int, list[int]] = defaultdict(list)
+    for i, first in enumerate(window):
+        for second in window[i + 1 :]:
+            if second.starts_at >= first.ends_at + rest:
+                break
+            if _conflict(first, second, settings):
+                clashes[first.id].append(second.id)
     for person_id, shifts in people_in_window.items():
-        for i, first in enumerate(shifts):
-            for second in shifts[i + 1 :]:
-                if second.starts_at >= first.ends_at + rest:
-                    break
-                if _conflict(first, second, settings):
-                    model.add(taken(first.id, person_id) + taken(second.id, person_id) <= 1)
+        mine = {s.id for s in shifts}
+        for first in shifts:
+            for second_id in clashes.get(first.id, ()):
+                if second_id in mine:
+                    model.add(taken(first.id, person_id) + taken(second_id, person_id) <= 1)
 
     # Weekly cap (ISO weeks), counting assignments already fixed in the same week.
     for person_id, shifts in people_in_window.items():
@@ -331,11 +376,6 @@ def _solve_window(
                 model.add(sum(taken(s.id, person_id) for s in items) <= max(room, 0))
 
     # Fairness: load per person, spread per role pool.
-    base: dict[int, int] = defaultdict(int)
-    for person_id, past in plan.history.items():
-        base[person_id] += _scaled(past, scale)
-    for a in fixed:
-        base[a.person_id] += _scaled(plan.shifts[a.shift_id].weight, scale)
     load_expr: dict[int, object] = {}
     upper: dict[int, int] = {}
     for person_id in plan.people:
@@ -349,6 +389,7 @@ def _solve_window(
         )
     roles = sorted({r for s in plan.shifts.values() for r in s.requirements})
     spreads = []
+    spread_vars: list[tuple[cp_model.IntVar, cp_model.IntVar]] = []
     spread_bound = 0
     for role in roles:
         pool = [p.id for p in plan.people.values() if role in p.roles]
@@ -367,6 +408,7 @@ def _solve_window(
                 model.add(hi >= load_expr[p])
                 model.add(lo <= load_expr[p])
         spreads.append(hi - lo)
+        spread_vars.append((hi, lo))
         spread_bound += hi_bound - lo_bound
 
     # Preferences and keep.
@@ -377,20 +419,35 @@ def _solve_window(
     kept_terms = [
         var
         for a in keep
-        if a.shift_id in in_window and (var := x.get((a.shift_id, a.person_id, a.role)))
+        if a.shift_id in in_window and (var := x.get((a.shift_id, a.person_id, a.role))) is not None
     ]
     hint = _greedy(window, x, keep, fixed_by_person, base, scale, settings, prefer_not)
     for key, var in x.items():
         model.add_hint(var, key in hint)
-    keep_weight = spread_bound + pref_weight * len(pref_terms) + 1
-    cover_weight = (
-        keep_weight * (len(kept_terms) + 1) + spread_bound + pref_weight * len(pref_terms)
-    )
+    # Tie-break: among equally even rosters, give duties to whoever carries the least so far
+    # (the first-order term of a sum of squared loads; it also guides the search).
+    pool_floor = {
+        role: min((base[p.id] for p in plan.people.values() if role in p.roles), default=0)
+        for role in roles
+    }
+    nudge_terms = []
+    nudge_bound = 0
+    for (s_id, p_id, role), var in x.items():
+        above = min(base[p_id] - pool_floor[role], 4 * scale)
+        cost = max(above, 0) * _scaled(shift_by_id[s_id].weight, scale) // scale
+        if cost:
+            nudge_terms.append(cost * var)
+            nudge_bound += cost
+    spread_weight = 10 * scale
+    fair_bound = spread_weight * spread_bound + nudge_bound
+    keep_weight = fair_bound + pref_weight * len(pref_terms) + 1
+    cover_weight = keep_weight * (len(kept_terms) + 1) + fair_bound + pref_weight * len(pref_terms)
     model.minimize(
         cover_weight * uncovered
         - keep_weight * sum(kept_terms)
         + pref_weight * sum(pref_terms)
-        + sum(spreads)
+        + spread_weight * sum(spreads)
+        + sum(nudge_terms)
     )
 
     solver = cp_model.CpSolver()
@@ -400,7 +457,21 @@ def _solve_window(
     solver.parameters.cp_model_probing_level = 0
     solver.parameters.max_time_in_seconds = budget
     solver_box[:] = [solver]
-    callback = _Callback(progress, stop_event, done, total, budget, uncovered)
+    good_enough = None
+    if early_stop:
+        # Week by week, stop a week once it is fully covered, keeps what it can keep and every
+        # pool's cumulative spread is within the lightest shift's weight: the remaining time is
+        # worth more to the weeks that are still hard.
+        tolerance = min(_scaled(s.weight, scale) for s in window)
+
+        def good_enough(cb: _Callback) -> bool:
+            return (
+                cb.Value(uncovered) == 0
+                and sum(cb.Value(v) for v in kept_terms) == len(kept_terms)
+                and all(cb.Value(hi) - cb.Value(lo) <= tolerance for hi, lo in spread_vars)
+            )
+
+    callback = _Callback(progress, stop_event, done, total, budget, uncovered, good_enough)
     if stop_event.is_set():
         return _Outcome([], cancelled=True)
     status = solver.solve(model, callback)
@@ -409,7 +480,9 @@ def _solve_window(
     solver_box[:] = []
     cancelled = stop_event.is_set()
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return _Outcome([], cancelled=cancelled, failed=not cancelled)
+        # No solution in time: the greedy starting point obeys every hard rule, so use it.
+        fallback = [AssignmentInfo(s, p, r) for s, p, r in sorted(hint)]
+        return _Outcome(fallback, cancelled=cancelled)
     assignments = [
         AssignmentInfo(s, p, r) for (s, p, r), var in x.items() if solver.boolean_value(var)
     ]
@@ -581,13 +654,15 @@ def _diagnose(
     return problems, keys
 
 
-def _missing(plan: Plan, chosen: list[AssignmentInfo]) -> dict[tuple[int, str], tuple[int, int]]:
+def _missing(
+    plan: Plan, chosen: list[AssignmentInfo], shifts: Iterable[ShiftInfo] | None = None
+) -> dict[tuple[int, str], tuple[int, int]]:
     filled: dict[tuple[int, str], int] = defaultdict(int)
     for a in chosen:
         filled[(a.shift_id, a.role)] += 1
     return {
         (shift.id, role): (filled[(shift.id, role)], need)
-        for shift in plan.shifts.values()
+        for shift in (plan.shifts.values() if shifts is None else shifts)
         for role, need in shift.requirements.items()
         if filled[(shift.id, role)] < need
     }

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from roster import queries, services
-from roster.forms import AssignForm, ReasonForm, RosterCreateForm
+from roster.forms import AssignForm, ReasonForm, RosterCreateForm, RosterImportForm
 from roster.models import RosterStatus, ShiftType
 from roster.rules import check, weighted_load
 from staff.models import Role, Staff
@@ -73,6 +76,7 @@ def _editor_context(roster, actor) -> dict:
         "warnings": [v for v in violations if not v.error],
         "loads": [{"name": p.name, "load": load[p.id]} for p in people],
         "can_edit": queries.can_edit(actor),
+        "job": queries.latest_solve_job(roster) if queries.can_edit(actor) else None,
         "published": roster.status == RosterStatus.PUBLISHED,
         "role_labels": dict(Role.choices),
     }
@@ -172,5 +176,115 @@ def publish(request, pk: int):
 @require_GET
 def my_duties(request):
     actor = get_actor(request)
+    from roster.ical import feed_token
+
     duties = queries.my_duties(actor.staff) if actor.staff else []
-    return render(request, "roster/my_duties.html", {"duties": duties})
+    feed = None
+    if actor.staff:
+        feed = request.build_absolute_uri(reverse("roster:feed", args=[feed_token(actor.staff)]))
+    return render(request, "roster/my_duties.html", {"duties": duties, "feed_url": feed})
+
+
+@require_GET
+def export_xlsx(request, pk: int):
+    from roster.excel import export_roster_xlsx
+
+    roster = queries.get_roster_for_user(get_actor(request), pk)
+    response = HttpResponse(
+        export_roster_xlsx(roster),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = _attachment(f"{roster.name}.xlsx")
+    return response
+
+
+@require_GET
+def print_pdf(request, pk: int):
+    from roster.printing import roster_pdf
+
+    roster = queries.get_roster_for_user(get_actor(request), pk)
+    response = HttpResponse(roster_pdf(roster), content_type="application/pdf")
+    response["Content-Disposition"] = _attachment(f"{roster.name}.pdf", inline=True)
+    return response
+
+
+def _attachment(filename: str, *, inline: bool = False) -> str:
+    """An ASCII fallback name plus the Chinese name for browsers that read RFC 5987."""
+    from urllib.parse import quote
+
+    kind = "inline" if inline else "attachment"
+    suffix = filename.rsplit(".", 1)[-1]
+    return f"{kind}; filename=roster.{suffix}; filename*=UTF-8''{quote(filename)}"
+
+
+@require_http_methods(["GET", "POST"])
+def import_xlsx(request, pk: int):
+    from roster.excel import RosterFileError, apply_roster_import, parse_roster_xlsx
+
+    actor = get_actor(request)
+    roster = queries.get_roster_for_user(actor, pk, write=True)
+    form = RosterImportForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = parse_roster_xlsx(roster=roster, content=form.cleaned_data["file"].read())
+            result = apply_roster_import(roster=roster, plan=plan, actor=actor.user,
+                                         reason=form.cleaned_data["reason"])  # fmt: skip
+        except RosterFileError as exc:
+            errors = exc.errors
+        except services.RosterError as exc:
+            form.add_error(None, str(exc))
+        else:
+            counts = {"added": result.added, "removed": result.removed, "kept": result.kept}
+            text = _("Imported: %(added)d added, %(removed)d removed, %(kept)d unchanged.")
+            messages.success(request, text % counts)
+            return redirect("roster:detail", roster.pk)
+    return render(request, "roster/roster_import.html",
+                  {"roster": roster, "form": form, "errors": errors})  # fmt: skip
+
+
+@login_not_required
+@require_GET
+def ical_feed(request, token: str):
+    from roster.ical import person_calendar, staff_for_feed_token
+
+    staff = staff_for_feed_token(token)
+    if staff is None:
+        raise Http404
+    response = HttpResponse(person_calendar(staff), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="duties.ics"'
+    return response
+
+
+@require_POST
+def autogen_start(request, pk: int):
+    from roster.autogen import start_solve
+
+    actor = get_actor(request)
+    roster = queries.get_roster_for_user(actor, pk, write=True)
+    try:
+        start_solve(roster=roster, actor=actor.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("roster:detail", roster.pk)
+
+
+@require_GET
+def autogen_status(request, pk: int, job_id: int):
+    actor = get_actor(request)
+    roster = queries.get_roster_for_user(actor, pk, write=True)
+    job = queries.get_solve_job(roster, job_id)
+    response = render(request, "roster/partials/_autogen.html", {"roster": roster, "job": job})
+    if not job.active and request.GET.get("was") == "active":
+        response["HX-Refresh"] = "true"  # the run just ended: reload the grid with its result
+    return response
+
+
+@require_POST
+def autogen_cancel(request, pk: int, job_id: int):
+    from roster.autogen import cancel_solve
+
+    actor = get_actor(request)
+    roster = queries.get_roster_for_user(actor, pk, write=True)
+    cancel_solve(job=queries.get_solve_job(roster, job_id))
+    return redirect("roster:detail", roster.pk)

@@ -50,6 +50,7 @@ if [[ $want_test -eq 1 ]]; then
   command -v redis-server >/dev/null || missing+=(redis-server)
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
   command -v xgettext >/dev/null || missing+=(gettext)
+  command -v pdftotext >/dev/null || missing+=(poppler-utils)
   # grep -c reads everything: with pipefail, grep -q would SIGPIPE fc-list into "missing".
   [[ $(fc-list 2>/dev/null | grep -ci "Noto Sans CJK") -gt 0 ]] || missing+=(fonts-noto-cjk fontconfig)
   if [[ ${#missing[@]} -gt 0 ]]; then apt_install "${missing[@]}"; fi

@@ -11,11 +11,17 @@ from staff.queries import get_actor
 
 def nav_items_for(actor) -> list[dict]:
     items = [{"label": _("Home"), "url": reverse("home"), "key": "home"}]
+    if actor.staff is not None:
+        items.append({"label": _("Duty rosters"), "url": reverse("roster:list"), "key": "roster"})
     if actor.can_read_directory():
         items.append({"label": _("Staff directory"), "url": reverse("staff:list"), "key": "staff"})
     if actor.has_any(Role.ADMIN):
         items.append(
             {"label": _("Import staff"), "url": reverse("staff:import"), "key": "staff-import"}
+        )
+        # The log links to the channel settings: one item keeps the bar on one line.
+        items.append(
+            {"label": _("Delivery log"), "url": reverse("notifications:log"), "key": "log"}
         )
     if actor.is_bureau:
         items.append({"label": _("Schools"), "url": reverse("staff:schools"), "key": "schools"})

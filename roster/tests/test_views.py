@@ -143,3 +143,43 @@ def test_my_duties_lists_only_published_duties(client, cast, draft):
     assert not client.get(reverse("roster:mine")).context["duties"]
     Roster.objects.filter(pk=draft.pk).update(status=RosterStatus.PUBLISHED)
     assert len(client.get(reverse("roster:mine")).context["duties"]) == 1
+
+
+def test_the_excel_and_pdf_downloads_carry_the_rosters_name(client, cast, draft):
+    login(client, cast.leader)
+    xlsx = client.get(reverse("roster:export", args=[draft.pk]))
+    assert xlsx.status_code == 200
+    assert xlsx.content[:2] == b"PK"
+    assert "filename*=UTF-8''%E5%8D%81%E4%BA%8C%E6%9C%88.xlsx" in xlsx["Content-Disposition"]
+    pdf = client.get(reverse("roster:pdf", args=[draft.pk]))
+    assert pdf.content.startswith(b"%PDF")
+    login(client, cast.other_admin)
+    assert client.get(reverse("roster:export", args=[draft.pk])).status_code == 404
+
+
+def test_importing_an_exported_file_round_trips_through_the_page(client, cast, draft):
+    shift = draft.shifts.order_by("date").first()
+    services.assign_duty(shift=shift, staff=cast.teacher, role=Role.TEACHER, actor=None)
+    login(client, cast.admin)
+    content = client.get(reverse("roster:export", args=[draft.pk])).content
+    Assignment.objects.all().delete()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("r.xlsx", content)
+    response = client.post(reverse("roster:import", args=[draft.pk]), {"file": upload})
+    assert response.status_code == 302
+    assert Assignment.objects.filter(shift=shift, staff=cast.teacher).exists()
+
+
+def test_the_calendar_feed_needs_its_secret_token_and_no_login(client, cast, draft):
+    from roster.ical import feed_token
+
+    Roster.objects.filter(pk=draft.pk).update(status=RosterStatus.PUBLISHED)
+    services.assign_duty(shift=draft.shifts.first(), staff=cast.teacher, role=Role.TEACHER,
+                         actor=None, reason="x")  # fmt: skip
+    token = feed_token(cast.teacher)
+    response = client.get(reverse("roster:feed", args=[token]))
+    assert response.status_code == 200
+    assert b"BEGIN:VEVENT" in response.content
+    forged = f"{cast.leader.pk}.{token.split('.', 1)[1]}"
+    assert client.get(reverse("roster:feed", args=[forged])).status_code == 404

@@ -1,0 +1,15 @@
+"""Thin Celery wrappers for the roster app."""
+
+from celery import shared_task
+
+from roster import autogen
+
+
+@shared_task(name="roster.tasks.run_solve_job")
+def run_solve_job(job_id: int) -> str:
+    return autogen.run_solve_job(job_id=job_id)
+
+
+@shared_task(name="roster.tasks.recover_solve_jobs")
+def recover_solve_jobs() -> str:
+    return autogen.recover_solve_jobs()

@@ -1,0 +1,114 @@
+"""Journey 1 in a real browser: an administrator edits next period's draft roster, meets a
+conflict, fixes it and publishes — with the reason prompt for publishing under 7 days ahead."""
+
+from __future__ import annotations
+
+import os
+from datetime import time, timedelta
+
+import pytest
+from django.utils import timezone
+
+from roster import services
+from roster.models import CalendarOverride, DayKind, RosterStatus, ShiftRequirement, ShiftType
+from staff.models import Role
+from staff.tests.factories import PASSWORD, make_staff
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture
+def page(live_server):
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda m: "Refused" in m.text and errors.append(m.text))
+        yield page
+        assert not errors, errors
+        browser.close()
+
+
+@pytest.fixture
+def setup(cast):
+    """Two school days starting in three days; a night and a day shift each needing a teacher.
+    Teacher 甲 already has the first night."""
+    start = timezone.localdate() + timedelta(days=3)
+    for offset in (0, 1):
+        CalendarOverride.objects.create(
+            school=cast.school, date=start + timedelta(days=offset), kind=DayKind.SCHOOL_DAY
+        )
+    for name, begins, minutes in [("白班", time(8), 540), ("夜班", time(17), 900)]:
+        shift_type = ShiftType.objects.create(
+            school=cast.school, name=name, start_time=begins, duration_minutes=minutes,
+            day_kinds=["school_day"],
+        )  # fmt: skip
+        ShiftRequirement.objects.create(shift_type=shift_type, role=Role.TEACHER, count=1)
+    first = make_staff(cast.school, Role.TEACHER, name="甲老师")
+    second = make_staff(cast.school, Role.TEACHER, name="乙老师")
+    third = make_staff(cast.school, Role.TEACHER, name="丙老师")
+    roster = services.create_roster(
+        school=cast.school,
+        name="下周值班表",
+        start=start,
+        end=start + timedelta(days=1),
+        actor=None,
+    )
+    shifts = {
+        (s.date - start).days * 10 + (s.shift_type.name == "夜班"): s for s in roster.shifts.all()
+    }
+    services.assign_duty(shift=shifts[1], staff=first, role=Role.TEACHER, actor=None)  # night 1
+    services.assign_duty(shift=shifts[0], staff=third, role=Role.TEACHER, actor=None)  # day 1
+    services.assign_duty(shift=shifts[11], staff=third, role=Role.TEACHER, actor=None)  # night 2
+    return {"roster": roster, "first": first, "second": second, "day2": shifts[10]}
+
+
+def test_the_admin_edits_meets_a_conflict_fixes_it_and_publishes(live_server, page, cast, setup):
+    roster = setup["roster"]
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", cast.admin.user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(live_server.url + "/roster/")
+    page.click(f"text={roster.name}")
+    problems = page.locator(".violations")
+    assert "1" in page.locator(".card-header", has_text="1").first.inner_text()
+    # The open slot: day 2's day shift. The picker ranks 甲 last: 甲 works the night before.
+    page.click(f"#shift-{setup['day2'].pk} .slot-add")
+    picker = page.locator("#picker .candidate")
+    picker.first.wait_for()
+    names = picker.all_inner_texts()
+    assert names[-1].startswith("甲老师") and "12" in names[-1]  # the rest rule, named
+    # Choose 甲 anyway: the conflict appears in the cell and the problem list.
+    page.locator("#picker .candidate", has_text="甲老师").click()
+    page.locator(f"#shift-{setup['day2'].pk} .chip", has_text="甲老师").wait_for()
+    assert page.locator(f"#shift-{setup['day2'].pk}.cell-problem").count() == 1
+    assert "甲老师" in problems.inner_text()
+    assert page.locator(".publish-form button").is_disabled()  # not with a problem open
+    # Fix it: remove 甲, choose 乙.
+    page.locator(f"#shift-{setup['day2'].pk} .chip", has_text="甲老师").locator("button").click()
+    page.locator(f"#shift-{setup['day2'].pk} .chip", has_text="甲老师").wait_for(state="detached")
+    page.click(f"#shift-{setup['day2'].pk} .slot-add")
+    page.locator("#picker .candidate", has_text="乙老师").click()
+    page.locator(f"#shift-{setup['day2'].pk} .chip", has_text="乙老师").wait_for()
+    assert page.locator(f"#shift-{setup['day2'].pk}.cell-problem").count() == 0
+    page.locator(".violations .text-success").wait_for()
+    # Publish: under 7 days ahead, so the first try asks for a reason.
+    page.locator(".publish-form button").click()
+    page.locator(".alert-danger").wait_for()
+    assert "7" in page.locator(".alert-danger").inner_text()
+    page.fill("#publish-reason", "下周教研活动调整，临时排班")
+    page.locator(".publish-form button").click()
+    page.locator(".alert-success").wait_for()
+    roster.refresh_from_db()
+    assert roster.status == RosterStatus.PUBLISHED
+    assert roster.publish_reason == "下周教研活动调整，临时排班"
+    shot = os.environ.get("SCREENSHOT_DIR")
+    if shot:
+        page.screenshot(path=os.path.join(shot, "journey-roster-published.png"), full_page=True)
