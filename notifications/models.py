@@ -61,6 +61,8 @@ class Notice(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     due_at = models.DateTimeField(_("due"))
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # Attempts made before an administrator's retry: the retry limit counts from here.
+    attempt_base = models.PositiveSmallIntegerField(default=0)
     # A claim is a lease: a sender that dies mid-send loses it when it expires.
     claimed_until = models.DateTimeField(null=True, blank=True)
     claim_token = models.CharField(max_length=32, blank=True)

@@ -35,6 +35,11 @@ MAX_ATTEMPTS = 6
 BACKOFF = (60, 300, 900, 3600, 3 * 3600)
 # Longer than any channel's network timeout, so a live sender never loses its claim.
 LEASE = timedelta(minutes=2)
+# A notice the sweeper claimed waits in the broker queue before a worker starts it; under a
+# backlog that can take minutes. Its claim lasts this long, and shrinks to LEASE once a worker
+# actually starts sending — so a long queue does not make the sweeper re-claim (and re-queue)
+# work that is merely waiting its turn.
+QUEUED_LEASE = timedelta(minutes=10)
 
 
 def record_heartbeat(*, name: str) -> Heartbeat:
@@ -111,8 +116,8 @@ def publish_notice(
     return notice
 
 
-def _lease_end() -> ExpressionWrapper:
-    return ExpressionWrapper(Now() + Value(LEASE), output_field=DateTimeField())
+def _lease_end(lease: timedelta = LEASE) -> ExpressionWrapper:
+    return ExpressionWrapper(Now() + Value(lease), output_field=DateTimeField())
 
 
 def claim_notice(*, notice_id: int) -> str | None:
@@ -138,7 +143,7 @@ def claim_due_notices(*, limit: int = 50) -> list[tuple[int, str]]:
             .values_list("pk", flat=True)[:limit]
         )
         Notice.objects.filter(pk__in=ids).update(
-            status=NoticeStatus.SENDING, claim_token=token, claimed_until=_lease_end()
+            status=NoticeStatus.SENDING, claim_token=token, claimed_until=_lease_end(QUEUED_LEASE)
         )
     return [(pk, token) for pk in ids]
 
@@ -151,19 +156,17 @@ def deliver_claimed_notice(*, notice_id: int, token: str) -> str:
     """
     from notifications.channels.base import DeliveryError, Message, get_channel
 
-    notice = Notice.objects.filter(
+    # Starting now: the queued claim becomes a short sending lease (and a stale token stops).
+    started = Notice.objects.filter(
         pk=notice_id, status=NoticeStatus.SENDING, claim_token=token
-    ).first()
-    if notice is None:
+    ).update(claimed_until=_lease_end(), attempts=F("attempts") + 1)
+    if not started:
         return "stale"
-    number = notice.attempts + 1  # within this run of attempts (an admin retry restarts it)
+    notice = Notice.objects.get(pk=notice_id)
+    number = notice.attempts - notice.attempt_base  # within this run (an admin retry restarts it)
     attempt = DeliveryAttempt.objects.create(
-        notice=notice,
-        number=DeliveryAttempt.objects.filter(notice=notice).count() + 1,
-        channel=notice.channel,
-        started_at=timezone.now(),
+        notice=notice, number=notice.attempts, channel=notice.channel, started_at=timezone.now()
     )
-    Notice.objects.filter(pk=notice.pk, claim_token=token).update(attempts=number)
     message = Message(
         subject=notice.subject,
         body=notice.body,
@@ -229,7 +232,7 @@ def _finish(notice, token, attempt, outcome, detail: str, *, retry_in: timedelta
 def retry_failed_notice(*, notice_id: int) -> bool:
     """An administrator sends a failed notice again (a fresh run of attempts)."""
     retried = Notice.objects.filter(pk=notice_id, status=NoticeStatus.FAILED).update(
-        status=NoticeStatus.PENDING, due_at=Now(), attempts=0
+        status=NoticeStatus.PENDING, due_at=Now(), attempt_base=F("attempts")
     )
     if retried:
         from notifications.tasks import deliver_notice

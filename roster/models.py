@@ -263,6 +263,19 @@ class RosterSettings(models.Model):
     fairness_tolerance = models.DecimalField(
         _("fairness tolerance (weight units)"), max_digits=4, decimal_places=1, default=Decimal("2")
     )
+    swaps_need_approval = models.BooleanField(
+        _("swaps need a duty leader's approval"), default=True
+    )
+    checkin_enabled = models.BooleanField(_("check-in on duty"), default=True)
+    checkin_for_teachers = models.BooleanField(
+        _("check-in also for full-time teachers"),
+        default=False,
+        help_text=_(
+            "Off by default: MOE 2025 guidance forbids mandatory app check-in for teachers."
+        ),
+    )
+    # The secret in the wall-screen URL of today's duty board (no login, no other data).
+    kiosk_token = models.CharField(_("duty board token"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("duty settings")
@@ -319,3 +332,175 @@ class SolveJob(models.Model):
     @property
     def percent(self) -> int:
         return round(self.progress * 100)
+
+
+class CheckIn(models.Model):
+    """The time someone on duty arrived. On time, late and absent are derived, never typed."""
+
+    assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="checkin")
+    checked_in_at = models.DateTimeField(_("arrived"))
+    recorded_by = models.ForeignKey(
+        "staff.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id} @ {self.checked_in_at:%Y-%m-%d %H:%M}"
+
+
+class SwapRequest(models.Model):
+    """A asks B to take A's duty — in exchange for one of B's (a swap) or not (a hand-over).
+    B accepts; a duty leader approves when the school requires it."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Waiting for the colleague")
+        ACCEPTED = "accepted", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined by the colleague")
+        REJECTED = "rejected", _("Rejected by the duty leader")
+        CANCELLED = "cancelled", _("Withdrawn")
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="swaps_out")
+    requested_by = models.ForeignKey("staff.Staff", on_delete=models.CASCADE, related_name="+")
+    colleague = models.ForeignKey(
+        "staff.Staff", verbose_name=_("colleague"), on_delete=models.CASCADE, related_name="+"
+    )
+    # The colleague's duty A takes in return; empty: the colleague simply takes A's duty.
+    in_return = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, null=True, blank=True, related_name="swaps_in"
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        "staff.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("swap request")
+        verbose_name_plural = _("swap requests")
+        ordering = ["-created_at"]
+        constraints = [
+            # One open request per duty at a time.
+            models.UniqueConstraint(
+                fields=["assignment"],
+                condition=models.Q(status__in=["requested", "accepted"]),
+                name="swap_one_open_per_duty",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"swap {self.assignment_id} → {self.colleague_id} ({self.status})"
+
+
+class LeaveRequest(models.Model):
+    """请假 for one duty: a reason and a replacement, proposed by the person or found by the
+    engine. Approved only once the replacement has accepted; an unfilled slot is flagged."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Waiting for the replacement")
+        ACCEPTED = "accepted", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Replacement declined")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Withdrawn")
+        UNFILLED = "unfilled", _("No replacement: slot open")
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="leave_requests"
+    )
+    requested_by = models.ForeignKey("staff.Staff", on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=300)
+    replacement = models.ForeignKey(
+        "staff.Staff",
+        verbose_name=_("replacement"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        "staff.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("leave request")
+        verbose_name_plural = _("leave requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment"],
+                condition=models.Q(status__in=["requested", "accepted", "unfilled"]),
+                name="leave_one_open_per_duty",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"leave {self.assignment_id} ({self.status})"
+
+
+class FilingPolicy(models.Model):
+    """A bureau's rule for holiday roster filing (节假日值班表报备): how many days before the
+    holiday, by what hour. Bureaus differ; 3 days at 17:00 is the default."""
+
+    bureau = models.OneToOneField(
+        "staff.Bureau", on_delete=models.CASCADE, related_name="filing_policy"
+    )
+    days_before = models.PositiveSmallIntegerField(_("days before the holiday"), default=3)
+    deadline_time = models.TimeField(_("by"), default=time(17))
+
+    class Meta:
+        verbose_name = _("filing rule")
+        verbose_name_plural = _("filing rules")
+
+    def __str__(self) -> str:
+        return f"{self.bureau_id}: {self.days_before}d {self.deadline_time}"
+
+
+class HolidayFiling(models.Model):
+    """A frozen copy of a school's holiday duty roster as filed with the bureau. A change after
+    filing is a new version (re-filing), which the bureau sees."""
+
+    school = models.ForeignKey("staff.School", on_delete=models.CASCADE, related_name="filings")
+    holiday = models.CharField(_("holiday"), max_length=50)
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    deadline = models.DateTimeField(_("deadline"))
+    filed_at = models.DateTimeField(_("filed"))
+    filed_by = models.ForeignKey(
+        "staff.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    duty_phone = models.CharField(_("duty landline"), max_length=30)
+    night_contact = models.CharField(_("night contact"), max_length=100, blank=True)
+    filer_name = models.CharField(_("filed by (name)"), max_length=50)
+    filer_phone = models.CharField(_("contact phone"), max_length=20)
+    rows = models.JSONField(_("duty rows"))  # frozen: [{date, weekday, leader, leader_post, ...}]
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday roster filing")
+        verbose_name_plural = _("holiday roster filings")
+        ordering = ["-start_date", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "holiday", "start_date", "version"], name="filing_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.holiday} v{self.version}"

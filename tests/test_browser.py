@@ -65,9 +65,23 @@ LOGINS = [
         "admin",
         "王丽华",
         (Role.ADMIN,),
-        frozenset({"home", "roster:list", "staff:list", "staff:import", "admin:index", "notifications:log"}),
+        frozenset(
+            {
+                "home",
+                "roster:list",
+                "staff:list",
+                "staff:import",
+                "admin:index",
+                "notifications:log",
+            }
+        ),
     ),
-    Login("principal", "丁天宇", (Role.PRINCIPAL, Role.LEADER), frozenset({"home", "roster:list", "staff:list"})),
+    Login(
+        "principal",
+        "丁天宇",
+        (Role.PRINCIPAL, Role.LEADER),
+        frozenset({"home", "roster:list", "staff:list"}),
+    ),
     Login("leader", "余明轩", (Role.LEADER,), frozenset({"home", "roster:list", "staff:list"})),
     Login("teacher", "冯秀英", (Role.TEACHER,), frozenset({"home", "roster:list"})),
     Login("guard", "陈磊", (Role.GUARD,), frozenset({"home", "roster:list"})),

@@ -76,7 +76,7 @@ def publish(cast, event="duty.assigned:1", **extra):
     )
 
 
-def wait_for(predicate, timeout=30.0):
+def wait_for(predicate, timeout=60.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

@@ -428,7 +428,7 @@ def test_retrying_a_failed_notice(client, cast, django_capture_on_commit_callbac
     assert response.status_code == 302
     assert len(callbacks) == 1  # the delivery task, enqueued on commit (not run here)
     notice.refresh_from_db()
-    assert (notice.status, notice.attempts) == (NoticeStatus.PENDING, 0)
+    assert (notice.status, notice.attempts, notice.attempt_base) == (NoticeStatus.PENDING, 6, 6)
 
 
 def test_a_notice_that_has_not_failed_is_not_retried(client, cast):

@@ -6,6 +6,8 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+import pytest
+from django.utils import translation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +23,14 @@ from roster.rules import (
 from roster.solver import solve
 from roster.timing import crosses_midnight, localize, shift_bounds
 from staff.models import Role
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are asserted in English (the msgids); the product's default is Chinese."""
+    with translation.override("en"):
+        yield
+
 
 SH = "Asia/Shanghai"
 MON = date(2026, 12, 7)
