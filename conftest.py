@@ -260,6 +260,8 @@ def use_broker():
     tasks called in-process) at ``url``; the original broker is restored afterwards. Celery
     reads CELERY_BROKER_URL from the environment before its settings, so that is what changes;
     the cached connection pools are dropped so the next publish connects to the new URL."""
+    from kombu import pools as kombu_pools
+
     from dutyschool.celery import app
 
     original = os.environ.get("CELERY_BROKER_URL")
@@ -269,6 +271,9 @@ def use_broker():
             app._pool.force_close_all()
         app._pool = None
         app.amqp._producer_pool = None
+        # kombu keeps producer pools in a global registry keyed by connection: the closed pool
+        # for a URL would come back when that URL is used again.
+        kombu_pools.reset()
         if url is None:
             os.environ.pop("CELERY_BROKER_URL", None)
         else:

@@ -23,7 +23,10 @@ def publish(task, *args) -> bool:
         task.apply_async(args=args, retry=True, retry_policy=RETRY_POLICY)
     except Exception:  # kombu/redis raise many types; any of them means "not published"
         logger.warning(
-            "could not publish %s%r; the periodic sweep will pick it up", task.name, args
+            "could not publish %s%r; the periodic sweep will pick it up",
+            task.name,
+            args,
+            exc_info=True,
         )
         return False
     return True

@@ -30,8 +30,8 @@ def main(table_path: str) -> int:
         if msgid not in table:
             continue
         lines = [
-            line for line in entry.split("\n")
-            if not line.startswith("#, fuzzy") and not line.startswith("#| ")
+            line.replace("#, fuzzy, ", "#, ") for line in entry.split("\n")
+            if line != "#, fuzzy" and not line.startswith("#| ")
         ]  # fmt: skip
         body = "\n".join(lines)
         body = re.sub(r'msgstr ".*"(\n".*")*$', "msgstr " + quote(table[msgid]), body, flags=re.S)

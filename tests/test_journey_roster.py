@@ -8,6 +8,7 @@ from datetime import time, timedelta
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from roster import services
 from roster.models import CalendarOverride, DayKind, RosterStatus, ShiftRequirement, ShiftType
@@ -19,8 +20,10 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture
-def page(live_server):
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+def page(live_server, monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the ORM must still be allowed.
+    # monkeypatch restores it, so subprocesses of later tests (check --deploy) never see it.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -88,7 +91,7 @@ def test_the_admin_edits_meets_a_conflict_fixes_it_and_publishes(live_server, pa
     # Choose 甲 anyway: the conflict appears in the cell and the problem list.
     page.locator("#picker .candidate", has_text="甲老师").click()
     page.locator(f"#shift-{setup['day2'].pk} .chip", has_text="甲老师").wait_for()
-    assert page.locator(f"#shift-{setup['day2'].pk}.cell-problem").count() == 1
+    expect(page.locator(f"#shift-{setup['day2'].pk}.cell-problem")).to_have_count(1)
     assert "甲老师" in problems.inner_text()
     assert page.locator(".publish-form button").is_disabled()  # not with a problem open
     # Fix it: remove 甲, choose 乙.
@@ -97,7 +100,7 @@ def test_the_admin_edits_meets_a_conflict_fixes_it_and_publishes(live_server, pa
     page.click(f"#shift-{setup['day2'].pk} .slot-add")
     page.locator("#picker .candidate", has_text="乙老师").click()
     page.locator(f"#shift-{setup['day2'].pk} .chip", has_text="乙老师").wait_for()
-    assert page.locator(f"#shift-{setup['day2'].pk}.cell-problem").count() == 0
+    expect(page.locator(f"#shift-{setup['day2'].pk}.cell-problem")).to_have_count(0)
     page.locator(".violations .text-success").wait_for()
     # Publish: under 7 days ahead, so the first try asks for a reason.
     page.locator(".publish-form button").click()
