@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from roster import views
 
@@ -14,6 +14,9 @@ urlpatterns = [
     path("<int:pk>/print.pdf", views.print_pdf, name="pdf"),
     path("<int:pk>/import/", views.import_xlsx, name="import"),
     path("feed/<str:token>.ics", views.ical_feed, name="feed"),
+    path("", include("roster.urls_exchange")),
+    path("", include("roster.urls_board")),
+    path("", include("roster.urls_filing")),
     path("<int:pk>/undo/", views.undo, name="undo"),
     path("<int:pk>/autogen/", views.autogen_start, name="autogen"),
     path("<int:pk>/autogen/<int:job_id>/", views.autogen_status, name="autogen-status"),

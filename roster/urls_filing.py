@@ -1,0 +1,3 @@
+"""URLs for the roster filing pages, included from roster/urls.py (namespace "roster")."""
+
+urlpatterns: list = []
