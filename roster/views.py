@@ -131,41 +131,41 @@ def assign(request, pk: int, shift_id: int):
     return _after_change(request, roster, actor)
 
 
+def _reason(request) -> str:
+    form = ReasonForm(request.POST)
+    return form.cleaned_data["reason"] if form.is_valid() else ""
+
+
+def _change(request, editing, actor, action, **kwargs):
+    """Run one editor change; a refusal becomes a message shown in the editor."""
+    try:
+        action(actor=actor.user, reason=_reason(request), **kwargs)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return _after_change(request, editing, actor)
+
+
 @require_POST
 def unassign(request, pk: int, assignment_id: int):
     actor = get_actor(request)
     roster = queries.get_roster_for_user(actor, pk, write=True)
     assignment = queries.get_assignment_for_user(actor, roster, assignment_id)
-    form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        services.unassign_duty(assignment=assignment, actor=actor.user, reason=reason)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    return _after_change(request, roster, actor)
+    return _change(request, roster, actor, services.unassign_duty, assignment=assignment)
 
 
 @require_POST
 def undo(request, pk: int):
     actor = get_actor(request)
     roster = queries.get_roster_for_user(actor, pk, write=True)
-    form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    try:
-        services.undo_last_change(roster=roster, actor=actor.user, reason=reason)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    return _after_change(request, roster, actor)
+    return _change(request, roster, actor, services.undo_last_change, roster=roster)
 
 
 @require_POST
 def publish(request, pk: int):
     actor = get_actor(request)
     roster = queries.get_roster_for_user(actor, pk, write=True)
-    form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        services.publish_roster(roster=roster, actor=actor.user, reason=reason)
+        services.publish_roster(roster=roster, actor=actor.user, reason=_reason(request))
     except services.RosterError as exc:
         messages.error(request, str(exc))
     else:
