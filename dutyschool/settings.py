@@ -241,6 +241,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "roster.tasks.recover_solve_jobs",
         "schedule": 60.0,
     },
+    # Hourly; notices are keyed per school and day, so each office is told once a day.
+    "warn-unpublished-rosters": {
+        "task": "roster.tasks.warn_unpublished",
+        "schedule": 3600.0,
+    },
 }
 # Optional external watcher (healthchecks.io style): GET on success, GET <url>/fail otherwise.
 PIPELINE_PING_URL = env_str("PIPELINE_PING_URL", "")

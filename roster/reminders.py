@@ -71,3 +71,31 @@ def _zone(name: str):
     import zoneinfo
 
     return zoneinfo.ZoneInfo(name)
+
+
+def warn_unpublished(*, now: datetime | None = None) -> int:
+    """Tell each school's office when the day 7 days ahead has no published roster (the policy:
+    publish at least 7 days before the first duty). Once per school per day (idempotent)."""
+    from roster.models import Roster, RosterStatus
+    from staff.models import Role, School, Staff
+
+    now = now or timezone.now()
+    told = 0
+    for school in School.objects.all():
+        day = timezone.localtime(now, _zone(school.time_zone)).date() + timedelta(days=7)
+        covered = Roster.objects.filter(
+            school=school, status=RosterStatus.PUBLISHED, start_date__lte=day, end_date__gte=day
+        ).exists()
+        if covered:
+            continue
+        office = Staff.objects.for_school(school).active().with_role(Role.ADMIN)
+        users = [s.user for s in office.select_related("user") if s.user_id]
+        if not users:
+            continue
+        notify(
+            school=school, recipients=users, event=f"roster.unpublished:{school.pk}:{day}",
+            subject=_("No published roster for %(date)s yet") % {"date": f"{day:%Y-%m-%d}"},
+            body=_("Duty rosters are published at least 7 days ahead."),
+        )  # fmt: skip
+        told += 1
+    return told

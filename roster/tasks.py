@@ -13,3 +13,10 @@ def run_solve_job(job_id: int) -> str:
 @shared_task(name="roster.tasks.recover_solve_jobs")
 def recover_solve_jobs() -> str:
     return autogen.recover_solve_jobs()
+
+
+@shared_task(name="roster.tasks.warn_unpublished")
+def warn_unpublished() -> str:
+    from roster.reminders import warn_unpublished as warn
+
+    return f"{warn()} schools told"

@@ -91,3 +91,19 @@ def test_publishing_schedules_reminders_once_and_removing_a_duty_withdraws_them(
     services.unassign_duty(assignment=first.assignment, actor=cast.admin.user, reason="调休")
     withdrawn = reminders.filter(recipient=cast.teacher.user)
     assert set(withdrawn.values_list("status", flat=True)) == {NoticeStatus.CANCELLED}
+
+
+def test_the_office_is_told_once_a_day_when_the_day_a_week_ahead_is_unpublished(cast, types):
+    from roster.reminders import warn_unpublished
+
+    now = local("2026-11-30T09:00")
+    assert warn_unpublished(now=now) == 2  # both schools of the cast have an office
+    warn_unpublished(now=now)
+    told = Notice.objects.filter(recipient=cast.admin.user, event__startswith="roster.unpublished")
+    assert told.count() == 1
+    assert "2026-12-07" in told.get().subject
+    roster = services.create_roster(school=cast.school, name="12月", start=date(2026, 12, 7),
+                                    end=date(2026, 12, 7), actor=None)  # fmt: skip
+    roster.status = "published"
+    roster.save(update_fields=["status"])
+    assert warn_unpublished(now=now) == 1  # only school B is still unpublished
