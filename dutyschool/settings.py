@@ -242,6 +242,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     # Hourly; notices are keyed per school and day, so each office is told once a day.
+    "notify-missed-checkins": {
+        "task": "roster.tasks.notify_missed_checkins",
+        "schedule": 600.0,
+    },
     "warn-unpublished-rosters": {
         "task": "roster.tasks.warn_unpublished",
         "schedule": 3600.0,

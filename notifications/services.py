@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q, Value
-from django.db.models.functions import Now
+from django.db.models.functions import Concat, Now
 from django.utils import timezone
 
 from dutyschool.queue import publish_on_commit
@@ -267,7 +267,9 @@ def ping_watcher(*, ok: bool) -> bool:
 
 def cancel_pending_notices(*, events: list[str]) -> int:
     """Withdraw notices not yet sent (a reminder for a duty that was removed). A notice
-    already being sent is not interrupted."""
+    already being sent is not interrupted. The withdrawn rows give up their idempotency keys,
+    so the same event can be published again (a duty moved away and back)."""
+    released = Concat(F("key"), Value(f":withdrawn:{uuid.uuid4().hex[:12]}"))
     return Notice.objects.filter(event__in=events, status=NoticeStatus.PENDING).update(
-        status=NoticeStatus.CANCELLED, claim_token="", claimed_until=None
+        status=NoticeStatus.CANCELLED, claim_token="", claimed_until=None, key=released
     )

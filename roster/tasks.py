@@ -2,7 +2,10 @@
 
 from celery import shared_task
 
-from roster import autogen
+from roster import (
+    autogen,
+    tasks_board,  # noqa: F401 - registers the check-in task with Celery
+)
 
 
 @shared_task(name="roster.tasks.run_solve_job")

@@ -25,7 +25,12 @@ def roster_list(request):
     actor = get_actor(request)
     rosters = queries.rosters_for(actor).annotate(shift_count=Count("shifts"))
     form = RosterCreateForm() if queries.can_edit(actor) else None
-    return render(request, "roster/roster_list.html", {"rosters": rosters, "form": form})
+    can_approve = actor.has_any(Role.ADMIN, Role.PRINCIPAL, Role.LEADER)
+    return render(
+        request,
+        "roster/roster_list.html",
+        {"rosters": rosters, "form": form, "can_approve": can_approve},
+    )
 
 
 @require_POST

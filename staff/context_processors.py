@@ -13,6 +13,7 @@ def nav_items_for(actor) -> list[dict]:
     items = [{"label": _("Home"), "url": reverse("home"), "key": "home"}]
     if actor.staff is not None:
         items.append({"label": _("Duty rosters"), "url": reverse("roster:list"), "key": "roster"})
+        items.append({"label": _("Today's duty"), "url": reverse("roster:today"), "key": "today"})
     if actor.can_read_directory():
         items.append({"label": _("Staff directory"), "url": reverse("staff:list"), "key": "staff"})
     if actor.has_any(Role.ADMIN):
@@ -23,8 +24,14 @@ def nav_items_for(actor) -> list[dict]:
         items.append(
             {"label": _("Delivery log"), "url": reverse("notifications:log"), "key": "log"}
         )
+        items.append(
+            {"label": _("Holiday filing"), "url": reverse("roster:filings"), "key": "filing"}
+        )
     if actor.is_bureau:
         items.append({"label": _("Schools"), "url": reverse("staff:schools"), "key": "schools"})
+        items.append(
+            {"label": _("Duty filings"), "url": reverse("roster:bureau-filings"), "key": "filing"}
+        )
     if actor.user.is_staff:
         items.append(
             {"label": _("Site administration"), "url": reverse("admin:index"), "key": "admin"}

@@ -69,10 +69,12 @@ LOGINS = [
             {
                 "home",
                 "roster:list",
+                "roster:today",
                 "staff:list",
                 "staff:import",
                 "admin:index",
                 "notifications:log",
+                "roster:filings",
             }
         ),
     ),
@@ -80,13 +82,24 @@ LOGINS = [
         "principal",
         "丁天宇",
         (Role.PRINCIPAL, Role.LEADER),
-        frozenset({"home", "roster:list", "staff:list"}),
+        frozenset({"home", "roster:list", "roster:today", "staff:list"}),
     ),
-    Login("leader", "余明轩", (Role.LEADER,), frozenset({"home", "roster:list", "staff:list"})),
-    Login("teacher", "冯秀英", (Role.TEACHER,), frozenset({"home", "roster:list"})),
-    Login("guard", "陈磊", (Role.GUARD,), frozenset({"home", "roster:list"})),
-    Login("tech", "黄婷婷", (Role.TECH,), frozenset({"home", "roster:list"})),
-    Login("bureau", "陈建华", (), frozenset({"home", "staff:list", "staff:schools"}), bureau=True),
+    Login(
+        "leader",
+        "余明轩",
+        (Role.LEADER,),
+        frozenset({"home", "roster:list", "roster:today", "staff:list"}),
+    ),
+    Login("teacher", "冯秀英", (Role.TEACHER,), frozenset({"home", "roster:list", "roster:today"})),
+    Login("guard", "陈磊", (Role.GUARD,), frozenset({"home", "roster:list", "roster:today"})),
+    Login("tech", "黄婷婷", (Role.TECH,), frozenset({"home", "roster:list", "roster:today"})),
+    Login(
+        "bureau",
+        "陈建华",
+        (),
+        frozenset({"home", "staff:list", "staff:schools", "roster:bureau-filings"}),
+        bureau=True,
+    ),
 ]
 
 # document.documentElement.scrollWidth is the page's full width including any overflow.

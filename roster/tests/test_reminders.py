@@ -107,3 +107,16 @@ def test_the_office_is_told_once_a_day_when_the_day_a_week_ahead_is_unpublished(
     roster.status = "published"
     roster.save(update_fields=["status"])
     assert warn_unpublished(now=now) == 1  # only school B is still unpublished
+
+
+def test_a_duty_moved_away_and_back_gets_its_reminders_again(cast, types):
+    from roster.reminders import withdraw_reminders
+
+    assignment = assignment_on(cast, date(2026, 12, 7), "白班", cast.teacher, Role.TEACHER)
+    assert schedule_reminders([assignment], now=NOW) == 2
+    withdraw_reminders(assignment.pk)
+    assert schedule_reminders([assignment], now=NOW) == 2
+    live = Notice.objects.filter(event__startswith="reminder:").exclude(
+        status=NoticeStatus.CANCELLED
+    )
+    assert live.count() == 2
