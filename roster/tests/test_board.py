@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from notifications.models import Notice
 from roster import board, services
@@ -20,6 +20,15 @@ from roster.timing import localize
 from staff.models import Role
 from staff.queries import actor_for
 from staff.tests.factories import make_staff
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """These tests read English msgids; the product's default language is Chinese."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 

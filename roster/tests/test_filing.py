@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from notifications.models import Notice
@@ -22,6 +23,15 @@ from roster.models import (
 )
 from staff.models import Role
 from staff.queries import actor_for
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """These tests read English msgids; the product's default language is Chinese."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
+
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
 # 2030 has no official holiday data: the school's overrides make Thu 2 May – Sun 5 May a holiday.
