@@ -31,12 +31,27 @@ class DayInfo:
         return self.kind == DayKind.SCHOOL_DAY
 
 
+# Fixed-date statutory holidays, used for years the package has no data for yet. Lunar
+# holidays (Spring Festival, Qingming, Dragon Boat, Mid-Autumn) and the 调休 swaps are published
+# each November by the State Council: until the package has them, schools add overrides.
+FIXED_HOLIDAYS = {
+    (1, 1): "New Year's Day",
+    (5, 1): "Labour Day",
+    (10, 1): "National Day",
+    (10, 2): "National Day",
+    (10, 3): "National Day",
+}
+
+
 def _official(day: date) -> DayInfo:
     weekend = day.weekday() >= 5
     try:
         on_holiday, name = chinese_calendar.get_holiday_detail(day)
         workday = chinese_calendar.is_workday(day)
     except NotImplementedError:
+        fixed = FIXED_HOLIDAYS.get((day.month, day.day))
+        if fixed:
+            return DayInfo(day, DayKind.HOLIDAY, holiday_name=fixed, official=False)
         return DayInfo(day, DayKind.WEEKEND if weekend else DayKind.SCHOOL_DAY, official=False)
     if on_holiday and name and not workday:
         return DayInfo(day, DayKind.HOLIDAY, holiday_name=str(name))

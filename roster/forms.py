@@ -7,7 +7,7 @@ from staff.models import Role
 
 
 class RosterCreateForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100)
+    name = forms.CharField(label=_("Roster name"), max_length=100)
     start_date = forms.DateField(
         label=_("First day"), widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -55,6 +55,11 @@ def test_the_schools_override_beats_the_official_calendar(cast):
 
 
 def test_a_year_without_official_data_falls_back_to_weekdays_and_says_so(cast):
-    info = kind(cast.school, date(2030, 1, 1))  # a Tuesday; New Year unknown without data
+    info = kind(cast.school, date(2030, 1, 2))  # a Wednesday
     assert info.kind == DayKind.SCHOOL_DAY
     assert not info.official
+
+
+def test_fixed_date_holidays_are_known_even_without_official_data(cast):
+    info = kind(cast.school, date(2030, 10, 1))
+    assert (info.kind, info.holiday_name, info.official) == (DayKind.HOLIDAY, "National Day", False)

@@ -43,6 +43,8 @@ ON_TIME = datetime(2030, 4, 25, 10, tzinfo=SH)
 def holiday(school) -> None:
     for day in (START, date(2030, 5, 3)):
         CalendarOverride.objects.create(school=school, date=day, kind="holiday", note="劳动节")
+    # 1 May is a fixed-date holiday even without official data; this school works it (调休).
+    CalendarOverride.objects.create(school=school, date=date(2030, 5, 1), kind="school_day")
 
 
 def published_roster(school, leader, guard, *, skip_leader_on: date | None = None):
