@@ -129,7 +129,7 @@ class RedisServer:
 
         self.binary = shutil.which("redis-server")
         if not self.binary:
-            pytest.skip("redis-server is not installed")
+            pytest.fail("redis-server is not installed: scripts/bootstrap.sh --test installs it")
         self.workdir = workdir
         self.port = _free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
