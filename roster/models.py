@@ -352,7 +352,23 @@ class CheckIn(models.Model):
         return f"{self.assignment_id} @ {self.checked_in_at:%Y-%m-%d %H:%M}"
 
 
-class SwapRequest(models.Model):
+class DutyRequest(models.Model):
+    """What swap and leave requests share: who asked, when, and who decided how."""
+
+    requested_by = models.ForeignKey("staff.Staff", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        "staff.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+
+class SwapRequest(DutyRequest):
     """A asks B to take A's duty — in exchange for one of B's (a swap) or not (a hand-over).
     B accepts; a duty leader approves when the school requires it."""
 
@@ -365,7 +381,6 @@ class SwapRequest(models.Model):
         CANCELLED = "cancelled", _("Withdrawn")
 
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="swaps_out")
-    requested_by = models.ForeignKey("staff.Staff", on_delete=models.CASCADE, related_name="+")
     colleague = models.ForeignKey(
         "staff.Staff", verbose_name=_("colleague"), on_delete=models.CASCADE, related_name="+"
     )
@@ -377,17 +392,10 @@ class SwapRequest(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(
-        "staff.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.CharField(_("note"), max_length=300, blank=True)
 
-    class Meta:
+    class Meta(DutyRequest.Meta):
         verbose_name = _("swap request")
         verbose_name_plural = _("swap requests")
-        ordering = ["-created_at"]
         constraints = [
             # One open request per duty at a time.
             models.UniqueConstraint(
@@ -401,7 +409,7 @@ class SwapRequest(models.Model):
         return f"swap {self.assignment_id} → {self.colleague_id} ({self.status})"
 
 
-class LeaveRequest(models.Model):
+class LeaveRequest(DutyRequest):
     """请假 for one duty: a reason and a replacement, proposed by the person or found by the
     engine. Approved only once the replacement has accepted; an unfilled slot is flagged."""
 
@@ -417,7 +425,6 @@ class LeaveRequest(models.Model):
     assignment = models.ForeignKey(
         Assignment, on_delete=models.CASCADE, related_name="leave_requests"
     )
-    requested_by = models.ForeignKey("staff.Staff", on_delete=models.CASCADE, related_name="+")
     reason = models.CharField(_("reason"), max_length=300)
     replacement = models.ForeignKey(
         "staff.Staff",
@@ -430,17 +437,10 @@ class LeaveRequest(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    decided_by = models.ForeignKey(
-        "staff.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.CharField(_("note"), max_length=300, blank=True)
 
-    class Meta:
+    class Meta(DutyRequest.Meta):
         verbose_name = _("leave request")
         verbose_name_plural = _("leave requests")
-        ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["assignment"],
