@@ -137,13 +137,21 @@ def decide_swap(*, swap: SwapRequest, approve: bool, note: str = "", actor: User
 
 
 def cancel_swap(*, swap: SwapRequest, actor: User) -> SwapRequest:
+    return _withdraw(SwapRequest, swap, SWAP_OPEN, actor=actor)
+
+
+def _withdraw(model, request, open_states, *, actor: User):
+    """The asker (or the duty's person) withdraws a request that is still open."""
     who = actor_for(actor)
-    if who.staff is None or who.staff.pk not in {swap.requested_by_id, swap.assignment.staff_id}:
+    if who.staff is None or who.staff.pk not in {
+        request.requested_by_id,
+        request.assignment.staff_id,
+    }:
         raise PermissionDenied
     with transaction.atomic(durable=True):
-        if not _advance(SwapRequest, swap, SWAP_OPEN, SwapRequest.Status.CANCELLED):
+        if not _advance(model, request, open_states, model.Status.CANCELLED):
             raise ValidationError(_("This request is no longer open."))
-    return _reload(swap)
+    return _reload(request)
 
 
 def _apply_swap(swap: SwapRequest, *, actor: User) -> None:
@@ -251,13 +259,7 @@ def decide_leave(
 
 
 def cancel_leave(*, leave: LeaveRequest, actor: User) -> LeaveRequest:
-    who = actor_for(actor)
-    if who.staff is None or who.staff.pk not in {leave.requested_by_id, leave.assignment.staff_id}:
-        raise PermissionDenied
-    with transaction.atomic(durable=True):
-        if not _advance(LeaveRequest, leave, LEAVE_OPEN, LeaveRequest.Status.CANCELLED):
-            raise ValidationError(_("This request is no longer open."))
-    return _reload(leave)
+    return _withdraw(LeaveRequest, leave, LEAVE_OPEN, actor=actor)
 
 
 def _find_replacement(assignment: Assignment) -> Staff | None:
