@@ -25,5 +25,6 @@ urlpatterns = [
     path("staff/", include("staff.urls")),
     path("roster/", include("roster.urls")),
     path("notifications/", include("notifications.urls")),
+    path("logbook/", include("logbook.urls")),
     path("admin/", admin.site.urls),
 ]

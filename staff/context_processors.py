@@ -8,12 +8,22 @@ from django.utils.translation import gettext_lazy as _
 from staff.models import Role
 from staff.queries import get_actor
 
+VISIT_ROLES = (Role.TEACHER, Role.GUARD, Role.LEADER, Role.PRINCIPAL, Role.ADMIN)
+LEADERSHIP_ROLES = (Role.PRINCIPAL, Role.LEADER, Role.ADMIN)
+
 
 def nav_items_for(actor) -> list[dict]:
     items = [{"label": _("Home"), "url": reverse("home"), "key": "home"}]
     if actor.staff is not None:
         items.append({"label": _("Duty rosters"), "url": reverse("roster:list"), "key": "roster"})
         items.append({"label": _("Today's duty"), "url": reverse("roster:today"), "key": "today"})
+        items.append({"label": _("On duty now"), "url": reverse("logbook:now"), "key": "now"})
+        items.append({"label": _("Hazards"), "url": reverse("logbook:hazards"), "key": "hazards"})
+    if actor.has_any(*VISIT_ROLES):
+        items.append({"label": _("Visitors"), "url": reverse("logbook:visits"), "key": "visits"})
+    if actor.has_any(*LEADERSHIP_ROLES):
+        items.append({"label": _("Daily report"), "url": reverse("logbook:daily"), "key": "daily"})
+        items.append({"label": _("Duty logs"), "url": reverse("logbook:archive"), "key": "archive"})
     if actor.can_read_directory():
         items.append({"label": _("Staff directory"), "url": reverse("staff:list"), "key": "staff"})
     if actor.has_any(Role.ADMIN):
@@ -27,10 +37,20 @@ def nav_items_for(actor) -> list[dict]:
         items.append(
             {"label": _("Holiday filing"), "url": reverse("roster:filings"), "key": "filing"}
         )
+        items.append(
+            {
+                "label": _("Patrol checklists"),
+                "url": reverse("logbook:checklists"),
+                "key": "checklists",
+            }
+        )
     if actor.is_bureau:
         items.append({"label": _("Schools"), "url": reverse("staff:schools"), "key": "schools"})
         items.append(
             {"label": _("Duty filings"), "url": reverse("roster:bureau-filings"), "key": "filing"}
+        )
+        items.append(
+            {"label": _("Daily reports"), "url": reverse("logbook:bureau-daily"), "key": "daily"}
         )
     if actor.user.is_staff:
         items.append(

@@ -60,6 +60,10 @@ class Login:
     bureau: bool = False
 
 
+DUTY = {"home", "roster:list", "roster:today"}
+LOGBOOK = {"logbook:now", "logbook:hazards"}
+LEADERSHIP = {"logbook:visits", "logbook:daily", "logbook:archive"}
+
 LOGINS = [
     Login(
         "admin",
@@ -75,6 +79,12 @@ LOGINS = [
                 "admin:index",
                 "notifications:log",
                 "roster:filings",
+                "logbook:now",
+                "logbook:hazards",
+                "logbook:visits",
+                "logbook:daily",
+                "logbook:archive",
+                "logbook:checklists",
             }
         ),
     ),
@@ -82,22 +92,24 @@ LOGINS = [
         "principal",
         "丁天宇",
         (Role.PRINCIPAL, Role.LEADER),
-        frozenset({"home", "roster:list", "roster:today", "staff:list"}),
+        frozenset({"home", "roster:list", "roster:today", "staff:list", *LOGBOOK, *LEADERSHIP}),
     ),
     Login(
         "leader",
         "余明轩",
         (Role.LEADER,),
-        frozenset({"home", "roster:list", "roster:today", "staff:list"}),
+        frozenset({"home", "roster:list", "roster:today", "staff:list", *LOGBOOK, *LEADERSHIP}),
     ),
-    Login("teacher", "冯秀英", (Role.TEACHER,), frozenset({"home", "roster:list", "roster:today"})),
-    Login("guard", "陈磊", (Role.GUARD,), frozenset({"home", "roster:list", "roster:today"})),
-    Login("tech", "黄婷婷", (Role.TECH,), frozenset({"home", "roster:list", "roster:today"})),
+    Login("teacher", "冯秀英", (Role.TEACHER,), frozenset({*DUTY, *LOGBOOK, "logbook:visits"})),
+    Login("guard", "陈磊", (Role.GUARD,), frozenset({*DUTY, *LOGBOOK, "logbook:visits"})),
+    Login("tech", "黄婷婷", (Role.TECH,), frozenset({*DUTY, *LOGBOOK})),
     Login(
         "bureau",
         "陈建华",
         (),
-        frozenset({"home", "staff:list", "staff:schools", "roster:bureau-filings"}),
+        frozenset(
+            {"home", "staff:list", "staff:schools", "roster:bureau-filings", "logbook:bureau-daily"}
+        ),
         bureau=True,
     ),
 ]

@@ -1,0 +1,5 @@
+"""Logbook models: handover."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

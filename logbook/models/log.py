@@ -1,0 +1,5 @@
+"""Logbook models: log."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""Logbook models: visit."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

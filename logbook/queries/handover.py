@@ -1,0 +1,7 @@
+"""Reads for the logbook's handover sub-domain."""
+
+
+def now_panel(*, actor, shift) -> dict | None:
+    """Context for this sub-domain's panel on the "on duty now" page (template
+    logbook/handover/_now_panel.html), or None to show no panel. shift may be None."""
+    return None

@@ -1,0 +1,1 @@
+"""Reads for the logbook's log sub-domain."""

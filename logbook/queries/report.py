@@ -1,0 +1,1 @@
+"""Reads for the logbook's report sub-domain."""

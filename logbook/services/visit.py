@@ -1,0 +1,1 @@
+"""Writes for the logbook's visit sub-domain."""

@@ -1,0 +1,3 @@
+"""URLs for the logbook's handover pages, included from logbook/urls.py."""
+
+urlpatterns: list = []

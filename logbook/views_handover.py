@@ -1,0 +1,1 @@
+"""Views for the logbook's handover pages."""

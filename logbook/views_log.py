@@ -1,0 +1,19 @@
+"""Views for the logbook's log pages (stubs until built)."""
+
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from staff.models import Role
+from staff.permissions import role_required
+
+
+@require_GET
+@role_required(Role.TEACHER, Role.GUARD, Role.LEADER, Role.PRINCIPAL, Role.ADMIN, Role.TECH)
+def now(request):
+    return render(request, "logbook/stub.html", {"nav_active": "now"})
+
+
+@require_GET
+@role_required(Role.PRINCIPAL, Role.LEADER, Role.ADMIN)
+def archive(request):
+    return render(request, "logbook/stub.html", {"nav_active": "archive"})
