@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "staff.sessions.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -102,9 +103,14 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Sessions: a shared duty-room computer must not stay logged in for days.
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 16 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Logged out after this long without a click (the inbox badge's polling does not count), and
+# this long after logging in whatever happens: 16 h covers a 17:00 → 08:00 night shift.
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 2 * 3600)
+SESSION_ABSOLUTE_TIMEOUT = env_int("SESSION_ABSOLUTE_TIMEOUT", 16 * 3600)
+SESSION_PASSIVE_URL_NAMES = frozenset({"notifications:badge"})
 
 # Brute force: lock a (username, IP) pair, never a username alone, so nobody can lock a teacher
 # out from elsewhere by guessing wrong passwords in their name.

@@ -23,10 +23,12 @@ def main(table_path: str) -> int:
     entries = PO.read_text().split("\n\n")
     filled = 0
     for index, entry in enumerate(entries):
-        found = re.search(r'^msgid "(.*)"$', entry, re.M)
+        # A msgid is one quoted line, or "" followed by continuation lines (long messages).
+        found = re.search(r'^msgid "(.*)"\n((?:".*"\n)*)msgstr', entry + "\n", re.M)
         if not found or "msgid_plural" in entry:
             continue
-        msgid = found.group(1).replace('\\"', '"')
+        parts = [found.group(1), *re.findall(r'^"(.*)"$', found.group(2), re.M)]
+        msgid = "".join(parts).replace('\\"', '"').replace("\\n", "\n")
         if msgid not in table:
             continue
         lines = [
