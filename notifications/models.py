@@ -78,6 +78,10 @@ class Notice(models.Model):
             models.Index(fields=["status", "due_at"], name="notice_due_idx"),
             # The inbox badge: a person's unread in-app notices.
             models.Index(fields=["recipient", "channel", "read_at"], name="notice_inbox_idx"),
+            # The inbox page: a person's delivered in-app notices, newest first.
+            models.Index(
+                fields=["recipient", "channel", "status", "-sent_at"], name="notice_inbox_list_idx"
+            ),
         ]
 
     def __str__(self) -> str:
