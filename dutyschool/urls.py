@@ -26,5 +26,6 @@ urlpatterns = [
     path("roster/", include("roster.urls")),
     path("notifications/", include("notifications.urls")),
     path("logbook/", include("logbook.urls")),
+    path("incidents/", include("incidents.urls")),
     path("admin/", admin.site.urls),
 ]

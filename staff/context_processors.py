@@ -19,6 +19,9 @@ def nav_items_for(actor) -> list[dict]:
         items.append({"label": _("Today's duty"), "url": reverse("roster:today"), "key": "today"})
         items.append({"label": _("On duty now"), "url": reverse("logbook:now"), "key": "now"})
         items.append({"label": _("Hazards"), "url": reverse("logbook:hazards"), "key": "hazards"})
+        items.append(
+            {"label": _("Incidents"), "url": reverse("incidents:list"), "key": "incidents"}
+        )
     if actor.has_any(*VISIT_ROLES):
         items.append({"label": _("Visitors"), "url": reverse("logbook:visits"), "key": "visits"})
     if actor.has_any(*LEADERSHIP_ROLES):
@@ -51,6 +54,9 @@ def nav_items_for(actor) -> list[dict]:
         )
         items.append(
             {"label": _("Daily reports"), "url": reverse("logbook:bureau-daily"), "key": "daily"}
+        )
+        items.append(
+            {"label": _("Incidents"), "url": reverse("incidents:bureau"), "key": "incidents"}
         )
     if actor.user.is_staff:
         items.append(

@@ -61,7 +61,7 @@ class Login:
 
 
 DUTY = {"home", "roster:list", "roster:today"}
-LOGBOOK = {"logbook:now", "logbook:hazards"}
+LOGBOOK = {"logbook:now", "logbook:hazards", "incidents:list"}
 LEADERSHIP = {"logbook:visits", "logbook:daily", "logbook:archive"}
 
 LOGINS = [
@@ -81,6 +81,7 @@ LOGINS = [
                 "roster:filings",
                 "logbook:now",
                 "logbook:hazards",
+                "incidents:list",
                 "logbook:visits",
                 "logbook:daily",
                 "logbook:archive",
@@ -108,7 +109,14 @@ LOGINS = [
         "陈建华",
         (),
         frozenset(
-            {"home", "staff:list", "staff:schools", "roster:bureau-filings", "logbook:bureau-daily"}
+            {
+                "home",
+                "staff:list",
+                "staff:schools",
+                "roster:bureau-filings",
+                "logbook:bureau-daily",
+                "incidents:bureau",
+            }
         ),
         bureau=True,
     ),

@@ -1,0 +1,5 @@
+"""Incidents models: plans."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

@@ -1,0 +1,5 @@
+"""Incidents models: review."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

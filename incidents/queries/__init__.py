@@ -1,0 +1,1 @@
+"""Reads for incident pages, one module per sub-domain."""

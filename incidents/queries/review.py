@@ -1,0 +1,1 @@
+"""Reads and permission choke-points for incidents: review."""

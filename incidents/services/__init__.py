@@ -1,0 +1,1 @@
+"""Every write to incident records, one module per sub-domain."""

@@ -1,0 +1,1 @@
+"""Views for post-incident reviews, plans, drills and statistics."""
