@@ -22,6 +22,17 @@ _INSECURE_KEY = "insecure-dev-key-only-for-the-embedded-demo-and-tests-012345678
 SECRET_KEY = env_str("SECRET_KEY", _INSECURE_KEY if DEBUG else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+# Visitor ID numbers (logbook/crypto.py): Fernet keys, comma-separated (the first encrypts, all
+# decrypt; rotate with `manage.py rotate_visitor_keys`), and a separate key for the keyed-HMAC
+# "visited before" lookup. With DEBUG on, unset keys are derived from SECRET_KEY.
+VISITOR_ID_KEYS = env_list("VISITOR_ID_KEYS", [])
+VISITOR_LOOKUP_KEY = env_str("VISITOR_LOOKUP_KEY", "")
+if not DEBUG and not (VISITOR_ID_KEYS and VISITOR_LOOKUP_KEY):
+    raise ImproperlyConfigured(
+        "VISITOR_ID_KEYS and VISITOR_LOOKUP_KEY must be set when DEBUG is off."
+    )
+# A handover the next shift has not accepted this many minutes after it started goes to the leader.
+HANDOVER_ACK_MINUTES = env_int("HANDOVER_ACK_MINUTES", 30)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -125,6 +136,8 @@ AXES_VERBOSE = False
 # HTTPS: on by default in production; the embedded demo and the test servers speak plain HTTP.
 HTTPS = env_bool("HTTPS", not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS
+# Load balancers probe over plain HTTP on the private side.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000) if HTTPS else 0
@@ -255,6 +268,16 @@ CELERY_BEAT_SCHEDULE = {
     "warn-unpublished-rosters": {
         "task": "roster.tasks.warn_unpublished",
         "schedule": 3600.0,
+    },
+    # Visitor personal data past the school's retention period is erased (rows kept for counts).
+    "purge-visitors": {
+        "task": "logbook.tasks.purge_visitors",
+        "schedule": 3600.0,
+    },
+    # Handovers not accepted HANDOVER_ACK_MINUTES after the next shift began go to the leader.
+    "flag-unacknowledged-handovers": {
+        "task": "logbook.tasks.flag_unacknowledged_handovers",
+        "schedule": 300.0,
     },
 }
 # Optional external watcher (healthchecks.io style): GET on success, GET <url>/fail otherwise.
