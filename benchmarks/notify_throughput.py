@@ -140,6 +140,8 @@ def main() -> int:
         os.environ["DATABASE_URL"] = servers.start_postgres()
         os.environ["REDIS_URL"] = os.environ["CELERY_BROKER_URL"] = servers.start_redis()
         os.environ.setdefault("SECRET_KEY", "benchmark-secret-key-not-for-production-0123456789")
+        os.environ.setdefault("VISITOR_ID_KEYS", "YmVuY2htYXJrLXZpc2l0b3ItaWQta2V5LW9ubHktMDE=")
+        os.environ.setdefault("VISITOR_LOOKUP_KEY", "benchmark-visitor-lookup-key-only-0123456789")
         os.environ.update(DEBUG="0", HTTPS="0", DUTYSCHOOL_VAR_DIR=str(servers.tmp / "var"))
         os.environ["DJANGO_SETTINGS_MODULE"] = "dutyschool.settings"
         import django

@@ -56,6 +56,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "dutyschool.logs.RequestIdMiddleware",
+    # Static files straight from the web process: compressed, hashed, cached for a year.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -175,6 +178,19 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
+# Production serves collected, hashed and pre-compressed files (collectstatic runs in the
+# release step); development and the test suite read the source files directly.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", not DEBUG)
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Uploads (staff lists, later photos) are bounded: a runaway request must not fill memory.
@@ -221,6 +237,8 @@ else:
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# The worker logs through Django's LOGGING (JSON lines with request ids), not its own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -269,6 +287,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "roster.tasks.warn_unpublished",
         "schedule": 3600.0,
     },
+    # Duty logs not submitted by the end of their shift: the author, then the leader (idempotent).
+    "notify-unsubmitted-logs": {
+        "task": "logbook.tasks.notify_unsubmitted_logs",
+        "schedule": 300.0,
+    },
     # Visitor personal data past the school's retention period is erased (rows kept for counts).
     "purge-visitors": {
         "task": "logbook.tasks.purge_visitors",
@@ -279,15 +302,39 @@ CELERY_BEAT_SCHEDULE = {
         "task": "logbook.tasks.flag_unacknowledged_handovers",
         "schedule": 300.0,
     },
+    # In a bureau's reporting period: warn schools whose daily report is not in 2 h before the
+    # cut-off (keyed per school and day, so each school is told once).
+    "warn-due-reports": {
+        "task": "logbook.tasks.warn_due_reports",
+        "schedule": 600.0,
+    },
 }
 # Optional external watcher (healthchecks.io style): GET on success, GET <url>/fail otherwise.
 PIPELINE_PING_URL = env_str("PIPELINE_PING_URL", "")
 
+# Logs: JSON lines in production (LOG_FORMAT=json), readable lines in development; every line
+# carries the request id (dutyschool/logs.py), and secrets are masked.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'plain'.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "dutyschool.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "dutyschool.logs.JsonFormatter"},
+        "plain": {
+            "()": "dutyschool.logs.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

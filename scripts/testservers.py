@@ -148,7 +148,11 @@ def main(argv: list[str]) -> int:
         env["REDIS_URL"] = servers.start_redis()
         env["CELERY_BROKER_URL"] = env["REDIS_URL"]
         env.setdefault("SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
+        # Visitor ID numbers need their keys when DEBUG is off (test keys, never production).
+        env.setdefault("VISITOR_ID_KEYS", "dGVzdC12aXNpdG9yLWlkLWtleS1ub3QtZm9yLXByb2Q=")
+        env.setdefault("VISITOR_LOOKUP_KEY", "test-visitor-lookup-key-not-for-production-0123")
         env["DEBUG"] = "0"
+        env["STATIC_MANIFEST"] = "0"  # templates read source static files; no collectstatic
         env["HTTPS"] = "0"
         env["DUTYSCHOOL_VAR_DIR"] = str(servers.tmp / "var")
         print(f"==> test servers: {env['DATABASE_URL']} {env['REDIS_URL']}", file=sys.stderr)
