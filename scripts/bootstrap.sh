@@ -51,6 +51,8 @@ if [[ $want_test -eq 1 ]]; then
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
   command -v xgettext >/dev/null || missing+=(gettext)
   command -v pdftotext >/dev/null || missing+=(poppler-utils)
+  # tests/test_deploy.py checks the systemd units with systemd-analyze (no running systemd needed).
+  command -v systemd-analyze >/dev/null || missing+=(systemd)
   # grep -c reads everything: with pipefail, grep -q would SIGPIPE fc-list into "missing".
   [[ $(fc-list 2>/dev/null | grep -ci "Noto Sans CJK") -gt 0 ]] || missing+=(fonts-noto-cjk fontconfig)
   if [[ ${#missing[@]} -gt 0 ]]; then apt_install "${missing[@]}"; fi
