@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,14 +14,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-UNITS = sorted((ROOT / "deploy" / "systemd").glob("dutyschool-*"))
+from tests.stack import ROOT, UNIT_DIR, example_env, exec_start, free_port
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+UNITS = sorted(UNIT_DIR.glob("dutyschool-*"))
 
 
 def local_unit(unit: Path, target: Path) -> Path:
@@ -31,23 +24,6 @@ def local_unit(unit: Path, target: Path) -> Path:
     copy = target / unit.name
     copy.write_text(unit.read_text().replace("/opt/dutyschool", str(ROOT)))
     return copy
-
-
-def exec_start(unit: Path, env: dict[str, str]) -> list[str]:
-    """ExecStart of ``unit`` expanded the way systemd expands ${VAR} from EnvironmentFile=."""
-    line = next(x for x in unit.read_text().splitlines() if x.startswith("ExecStart="))
-    command = line.removeprefix("ExecStart=").replace("/opt/dutyschool", str(ROOT))
-    command = re.sub(r"\$\{(\w+)\}", lambda m: env[m.group(1)], command).replace("%H", "test")
-    return shlex.split(command)
-
-
-def example_env() -> dict[str, str]:
-    values = {}
-    for line in (ROOT / "deploy" / "env.example").read_text().splitlines():
-        if line and not line.startswith("#"):
-            name, _, value = line.partition("=")
-            values[name] = value
-    return values
 
 
 def test_the_example_environment_names_every_variable_the_units_use():
@@ -96,7 +72,7 @@ def test_the_web_unit_serves_health_and_compressed_hashed_static_files(tmp_path)
     )  # fmt: skip
     assert collect.returncode == 0, collect.stderr
     web = subprocess.Popen(
-        exec_start(ROOT / "deploy/systemd/dutyschool-web.service", env),
+        exec_start("dutyschool-web.service", env),
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         start_new_session=True,
     )  # fmt: skip
