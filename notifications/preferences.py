@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from notifications.fanout import notify
 from notifications.models import ChannelConfig, Notice, Preference
-from notifications.services import INAPP
+from notifications.services import INAPP, forget_channel_configs
 from staff.models import School, User
 from staff.queries import Actor
 
@@ -101,6 +101,8 @@ def save_channel_config(
         else:
             row.config, row.enabled, row.name = merged, enabled, name
             row.save(update_fields=["config", "enabled", "name"])
+    # This process reads the new configuration at once; workers within CONFIG_TTL.
+    transaction.on_commit(forget_channel_configs)
     return row
 
 

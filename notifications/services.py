@@ -9,6 +9,7 @@ run; each claim carries a token, and only the holder of the current token may fi
 
 from __future__ import annotations
 
+import time
 import urllib.request
 import uuid
 from datetime import datetime, timedelta
@@ -20,10 +21,10 @@ from django.db.models.functions import Concat, Now
 from django.utils import timezone
 
 from dutyschool.queue import publish_on_commit
+from notifications.attempts import finish_attempt, finish_fields, start_attempt
 from notifications.models import (
     AttemptOutcome,
     ChannelConfig,
-    DeliveryAttempt,
     Heartbeat,
     Notice,
     NoticeStatus,
@@ -157,16 +158,11 @@ def deliver_claimed_notice(*, notice_id: int, token: str) -> str:
     from notifications.channels.base import DeliveryError, Message, get_channel
 
     # Starting now: the queued claim becomes a short sending lease (and a stale token stops).
-    started = Notice.objects.filter(
-        pk=notice_id, status=NoticeStatus.SENDING, claim_token=token
-    ).update(claimed_until=_lease_end(), attempts=F("attempts") + 1)
-    if not started:
+    started = start_attempt(notice_id=notice_id, token=token, lease=LEASE)
+    if started is None:
         return "stale"
-    notice = Notice.objects.get(pk=notice_id)
+    notice, attempt = started
     number = notice.attempts - notice.attempt_base  # within this run (an admin retry restarts it)
-    attempt = DeliveryAttempt.objects.create(
-        notice=notice, number=notice.attempts, channel=notice.channel, started_at=timezone.now()
-    )
     message = Message(
         subject=notice.subject,
         body=notice.body,
@@ -196,37 +192,43 @@ def deliver_claimed_notice(*, notice_id: int, token: str) -> str:
     return "sent"
 
 
+# A worker delivers many notices of one school and channel in a row; the configuration is read
+# once per CONFIG_TTL per process (an admin's change reaches every worker within that time).
+CONFIG_TTL = 10.0
+_config_cache: dict[tuple[int, str], tuple[float, dict | None]] = {}
+
+
 def _channel_config(notice: Notice) -> dict:
     from notifications.channels.base import DeliveryError
 
     if notice.channel == "email":
         return {}
-    row = ChannelConfig.objects.filter(
-        school_id=notice.school_id, kind=notice.channel, enabled=True
-    ).first()
-    if row is None:
+    key = (notice.school_id, notice.channel)
+    cached = _config_cache.get(key)
+    if cached is None or cached[0] < time.monotonic():
+        row = ChannelConfig.objects.filter(
+            school_id=notice.school_id, kind=notice.channel, enabled=True
+        ).first()
+        cached = (time.monotonic() + CONFIG_TTL, row.config if row else None)
+        _config_cache[key] = cached
+    if cached[1] is None:
         raise DeliveryError(f"no {notice.channel} channel is configured", permanent=True)
-    return row.config
+    return cached[1]
+
+
+def forget_channel_configs() -> None:
+    """Drop this process's cached channel configurations (after an admin changes one)."""
+    _config_cache.clear()
 
 
 def _backoff(number: int) -> timedelta:
     return timedelta(seconds=BACKOFF[min(number, len(BACKOFF)) - 1])
 
 
-def _finish(notice, token, attempt, outcome, detail: str, *, retry_in: timedelta | None) -> None:
-    now = timezone.now()
-    with transaction.atomic():
-        DeliveryAttempt.objects.filter(pk=attempt.pk).update(
-            outcome=outcome, finished_at=now, detail=detail[:2000]
-        )
-        fields = {"claim_token": "", "claimed_until": None}
-        if outcome == AttemptOutcome.OK:
-            fields.update(status=NoticeStatus.SENT, sent_at=now, last_error="")
-        elif outcome == AttemptOutcome.RETRY:
-            fields.update(status=NoticeStatus.PENDING, due_at=now + retry_in, last_error=detail)
-        else:
-            fields.update(status=NoticeStatus.FAILED, last_error=detail)
-        Notice.objects.filter(pk=notice.pk, claim_token=token).update(**fields)
+def _finish(notice, token, attempt: int, outcome, detail: str, *, retry_in) -> None:
+    fields = finish_fields(outcome, detail[:2000], now=timezone.now(), retry_in=retry_in)
+    finish_attempt(notice_id=notice.pk, token=token, attempt_id=attempt, outcome=outcome,
+                   detail=detail, fields=fields)  # fmt: skip
 
 
 def retry_failed_notice(*, notice_id: int) -> bool:

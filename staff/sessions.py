@@ -27,6 +27,14 @@ SEEN_AT = "_dutyschool_seen_at"
 TOUCH_EVERY = 60
 
 
+def start_session_clock(sender, request, user, **kwargs) -> None:
+    """At login (user_logged_in), so the first page after it needs no session write."""
+    if request is not None and hasattr(request, "session"):
+        now = timezone.now().timestamp()
+        request.session[LOGIN_AT] = now
+        request.session[SEEN_AT] = now
+
+
 class SessionTimeoutMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
