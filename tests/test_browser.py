@@ -36,7 +36,7 @@ MIN_TAP = 44  # px: the height every tap target keeps on a phone
 # What counts as a tap target here: controls, navigation and links alone in a table cell.
 # Links inside running text are exempt.
 TAP_TARGETS = (
-    ".btn, .nav-link, .navbar-toggler, .navbar-brand, .list-group-item-action, .page-link, "
+    ".btn, .nav-link, .dropdown-item, .navbar-toggler, .navbar-brand, .list-group-item-action, .page-link, "
     "td > a, a[href^='tel:'], select, textarea, "
     "input:not([type=hidden]):not([type=checkbox]):not([type=radio])"
 )
@@ -235,13 +235,16 @@ def check_both_widths(page, shots, name: str) -> None:
     shots(page, f"{name}-390")
     page.set_viewport_size(DESKTOP)
     assert page.locator("#main-nav").is_visible()
+    # The bar stays on one line on a desktop (menus keep it short).
+    assert page.locator(".site-nav").bounding_box()["height"] < 80, f"{name}: the bar wraps"
     shots(page, f"{name}-1280")
 
 
 def nav_hrefs(page) -> set[str]:
     return set(
         page.eval_on_selector_all(
-            "#main-nav ul:not(.account-nav) a.nav-link",
+            "#main-nav ul:not(.account-nav) a.nav-link:not(.dropdown-toggle), "
+            "#main-nav a.dropdown-item",
             "els => els.map(e => e.getAttribute('href'))",
         )
     )
@@ -278,6 +281,11 @@ def test_each_role_sees_its_home_and_only_its_pages(demo, page, shots, login):
     menu.locator("a.nav-link").first.wait_for(state="visible")
     page.wait_for_selector("#main-nav.show:not(.collapsing)")
     assert_fits_phone(page, f"open menu for {login.username}")
+    toggles = menu.locator("a.dropdown-toggle")
+    if toggles.count():  # a menu inside the menu opens too, with phone-sized items
+        toggles.first.click()
+        menu.locator(".dropdown-menu.show a.dropdown-item").first.wait_for(state="visible")
+        assert_fits_phone(page, f"open submenu for {login.username}")
     shots(page, f"{login.username}-menu-390", full_page=False)
 
     # Every page the role may open (Django's own admin aside) fits a phone and a desktop.
