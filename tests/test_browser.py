@@ -36,7 +36,8 @@ MIN_TAP = 44  # px: the height every tap target keeps on a phone
 # What counts as a tap target here: controls, navigation and links alone in a table cell.
 # Links inside running text are exempt.
 TAP_TARGETS = (
-    ".btn, .nav-link, .dropdown-item, .navbar-toggler, .navbar-brand, .list-group-item-action, .page-link, "
+    ".btn, .nav-link, .dropdown-item, .navbar-toggler, .navbar-brand, .list-group-item-action, "
+    ".page-link, "
     "td > a, a[href^='tel:'], select, textarea, "
     "input:not([type=hidden]):not([type=checkbox]):not([type=radio])"
 )
