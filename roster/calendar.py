@@ -63,27 +63,47 @@ def _official(day: date) -> DayInfo:
 
 
 def school_calendar(school, start: date, end: date) -> dict[date, DayInfo]:
-    """Every day from ``start`` to ``end`` inclusive, in two queries."""
-    overrides = {
-        o.date: o for o in CalendarOverride.objects.filter(school=school, date__range=(start, end))
-    }
-    terms = list(
-        Term.objects.filter(school=school, start_date__lte=end, end_date__gte=start).values_list(
-            "start_date", "end_date"
+    """Every day from ``start`` to ``end`` inclusive, in two or three queries."""
+    return schools_calendar([school], start, end)[school.pk]
+
+
+def schools_calendar(schools, start: date, end: date) -> dict[int, dict[date, DayInfo]]:
+    """``school_calendar`` for several schools (a bureau's) in the same two or three queries,
+    keyed by school id: their overrides and terms differ."""
+    ids = [s.pk for s in schools]
+    overrides: dict[int, dict[date, CalendarOverride]] = {pk: {} for pk in ids}
+    for o in CalendarOverride.objects.filter(school__in=ids, date__range=(start, end)):
+        overrides[o.school_id][o.date] = o
+    terms: dict[int, list[tuple[date, date]]] = {pk: [] for pk in ids}
+    for school_id, first, last in Term.objects.filter(
+        school__in=ids, start_date__lte=end, end_date__gte=start
+    ).values_list("school_id", "start_date", "end_date"):
+        terms[school_id].append((first, last))
+    has_terms = {pk for pk in ids if terms[pk]}
+    if len(has_terms) < len(ids):
+        # A school with terms, none of them in this period: the period is vacation.
+        has_terms |= set(
+            Term.objects.filter(school__in=set(ids) - has_terms).values_list("school_id", flat=True)
         )
-    )
-    has_terms = Term.objects.filter(school=school).exists() if not terms else True
-    days: dict[date, DayInfo] = {}
+    official: dict[date, DayInfo] = {}
     day = start
     while day <= end:
-        if day in overrides:
-            days[day] = DayInfo(day, overrides[day].kind, holiday_name=overrides[day].note,
-                                overridden=True)  # fmt: skip
-        else:
-            info = _official(day)
-            in_term = any(first <= day <= last for first, last in terms)
-            if has_terms and info.kind == DayKind.SCHOOL_DAY and not in_term:
-                info = DayInfo(day, DayKind.VACATION, official=info.official)
-            days[day] = info
+        official[day] = _official(day)
         day += timedelta(days=1)
-    return days
+    return {
+        pk: {
+            day: _school_day(info, overrides[pk].get(day), terms[pk], pk in has_terms)
+            for day, info in official.items()
+        }
+        for pk in ids
+    }
+
+
+def _school_day(info: DayInfo, override, terms: list[tuple[date, date]], has_terms: bool):
+    day = info.date
+    if override is not None:
+        return DayInfo(day, override.kind, holiday_name=override.note, overridden=True)
+    in_term = any(first <= day <= last for first, last in terms)
+    if has_terms and info.kind == DayKind.SCHOOL_DAY and not in_term:
+        return DayInfo(day, DayKind.VACATION, official=info.official)
+    return info

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from roster.models import RosterSettings
 from staff.models import Role
 
 
@@ -49,3 +50,16 @@ class RosterImportForm(forms.Form):
         if not upload.name.lower().endswith(".xlsx"):
             raise forms.ValidationError(_("Upload an Excel .xlsx file."))
         return upload
+
+
+class RosterSettingsForm(forms.ModelForm):
+    """A school's duty rules and reminder times; the kiosk token has its own page."""
+
+    class Meta:
+        model = RosterSettings
+        fields = [
+            "rest_hours", "weekly_cap", "teachers_only_on_school_days", "fairness_tolerance",
+            "swaps_need_approval", "checkin_enabled", "checkin_for_teachers",
+            "evening_reminder_at", "reminder_minutes_before",
+        ]  # fmt: skip
+        widgets = {"evening_reminder_at": forms.TimeInput(attrs={"type": "time"})}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
@@ -18,6 +18,10 @@ from roster.timing import crosses_midnight
 from staff.models import Staff
 
 HISTORY = timedelta(days=365)
+# How far around a roster's period the neighbouring rosters' duties are read as context: a week
+# covers the weekly cap (an ISO week reaching across the edge), overlap with a 24-hour duty and
+# the rest rule (rest of up to six days after a night duty).
+NEIGHBOURS = timedelta(days=7)
 
 
 def rule_settings(school) -> RuleSettings:
@@ -73,7 +77,47 @@ def build_plan(roster: Roster) -> Plan:
     )
     for row in past:
         history[row["staff_id"]] = row["load"]
-    return Plan(shifts=shift_infos, people=people, assignments=assignments, history=dict(history))
+    context_shifts, context = _neighbour_duties(roster)
+    return Plan(
+        shifts=shift_infos,
+        people=people,
+        assignments=assignments,
+        history=dict(history),
+        context_shifts=context_shifts,
+        context=context,
+    )
+
+
+def _neighbour_duties(roster: Roster) -> tuple[dict[int, ShiftInfo], list[AssignmentInfo]]:
+    """Duties of the school's other rosters (drafts too: they will be published) in a window
+    around ``roster``, so the last night of November's roster and the first morning of
+    December's are checked together. One query."""
+    rows = (
+        Assignment.objects.filter(
+            shift__roster__school_id=roster.school_id,
+            shift__date__gte=roster.start_date - NEIGHBOURS,
+            shift__date__lte=roster.end_date + NEIGHBOURS,
+        )
+        .exclude(shift__roster_id=roster.pk)
+        .select_related("shift__shift_type", "shift__roster")
+    )
+    shifts: dict[int, ShiftInfo] = {}
+    duties = []
+    for a in rows:
+        s = a.shift
+        if s.pk not in shifts:
+            shifts[s.pk] = ShiftInfo(
+                id=s.pk,
+                label=f"{s.date:%m-%d} {s.shift_type.name} ({s.roster.name})",
+                date=s.date,
+                starts_at=s.starts_at,
+                ends_at=s.ends_at,
+                weight=s.shift_type.weight,
+                requirements={},
+                night=crosses_midnight(s.shift_type.start_time, s.shift_type.duration_minutes),
+            )
+        duties.append(AssignmentInfo(a.shift_id, a.staff_id, a.role))
+    return shifts, duties
 
 
 # ---- permission choke-points and page reads --------------------------------------------------
@@ -116,9 +160,12 @@ def get_assignment_for_user(actor, roster: Roster, pk: int) -> Assignment:
     )
 
 
-def roster_grid(roster: Roster) -> dict:
-    """Everything the editor grid needs, in a fixed number of queries: one row per date, one
-    cell per shift type, each cell a list of role slots with the people assigned."""
+def roster_grid(roster: Roster, *, start: date | None = None, end: date | None = None) -> dict:
+    """Everything the editor grid needs, in a fixed number of queries: one row per date (from
+    ``start`` to ``end``, default the whole period), one cell per shift type, each cell a list
+    of role slots with the people assigned; each row counts its open slots."""
+    start = max(start or roster.start_date, roster.start_date)
+    end = min(end or roster.end_date, roster.end_date)
     from staff.models import Role
 
     labels = dict(Role.choices)
@@ -130,7 +177,7 @@ def roster_grid(roster: Roster) -> dict:
     )
     needs = {t.pk: [(r.role, r.count) for r in t.requirements.all()] for t in types}
     shifts = list(
-        Shift.objects.filter(roster=roster)
+        Shift.objects.filter(roster=roster, date__range=(start, end))
         .select_related("shift_type")
         .prefetch_related("assignments__staff")
         .order_by("date", "shift_type__start_time")
@@ -153,12 +200,28 @@ def roster_grid(roster: Roster) -> dict:
         if extra:
             slots.append({"role": "", "label": "", "needed": 0, "assignments": extra, "missing": 0})
         by_date[shift.date][shift.shift_type_id] = {"shift": shift, "slots": slots}
-    days = school_calendar(roster.school, roster.start_date, roster.end_date)
-    rows = [
-        {"date": day, "info": days[day], "cells": [by_date[day].get(t.pk) for t in types]}
-        for day in sorted(days)
-    ]
+    days = school_calendar(roster.school, start, end)
+    rows = []
+    for day in sorted(days):
+        cells = [by_date[day].get(t.pk) for t in types]
+        missing = sum(slot["missing"] for cell in cells if cell for slot in cell["slots"])
+        rows.append({"date": day, "info": days[day], "cells": cells, "missing": missing})
     return {"types": types, "rows": rows}
+
+
+def week_of(roster: Roster, asked: date | None, today: date) -> dict:
+    """The Monday-to-Sunday week the week view shows: the one holding ``asked`` (else today,
+    else the roster's first day), clamped to the roster, with the weeks before and after."""
+    first = roster.start_date - timedelta(days=roster.start_date.weekday())
+    last = roster.end_date - timedelta(days=roster.end_date.weekday())
+    day = asked or (today if roster.start_date <= today <= roster.end_date else first)
+    monday = min(max(day - timedelta(days=day.weekday()), first), last)
+    return {
+        "start": monday,
+        "end": monday + timedelta(days=6),
+        "previous": monday - timedelta(days=7) if monday > first else None,
+        "next": monday + timedelta(days=7) if monday < last else None,
+    }
 
 
 def candidates_for(roster: Roster, shift: Shift, role: str, query: str = "") -> list[dict]:

@@ -79,6 +79,11 @@ class Plan:
     people: dict[int, PersonInfo]
     assignments: list[AssignmentInfo] = field(default_factory=list)
     history: dict[int, Decimal] = field(default_factory=dict)  # load from earlier periods
+    # Duties in the school's neighbouring rosters, around this period: fixed context for the
+    # rules that look across days (overlap, rest, weekly cap). They are never covered, changed
+    # or counted for load here, and only problems touching one of ``shifts`` are reported.
+    context_shifts: dict[int, ShiftInfo] = field(default_factory=dict)
+    context: list[AssignmentInfo] = field(default_factory=list)
 
 
 def check(plan: Plan, settings: RuleSettings | None = None) -> list[Violation]:
@@ -104,13 +109,23 @@ def _name(plan: Plan, person_id: int) -> str:
     return person.name if person else f"#{person_id}"
 
 
-def _by_person(plan: Plan) -> dict[int, list[ShiftInfo]]:
+def _by_person(plan: Plan, *, with_context: bool = False) -> dict[int, list[ShiftInfo]]:
     shifts: dict[int, list[ShiftInfo]] = defaultdict(list)
     for a in plan.assignments:
         shifts[a.person_id].append(plan.shifts[a.shift_id])
+    if with_context:
+        for a in plan.context:
+            if a.shift_id not in plan.shifts:
+                shifts[a.person_id].append(plan.context_shifts[a.shift_id])
     for items in shifts.values():
         items.sort(key=lambda s: s.starts_at)
     return shifts
+
+
+def _ours(plan: Plan, *shifts: ShiftInfo) -> int | None:
+    """The first of ``shifts`` that belongs to the checked roster: a problem between two
+    neighbouring rosters' duties is theirs, not this roster's."""
+    return next((s.id for s in shifts if s.id in plan.shifts), None)
 
 
 def _coverage(plan: Plan, settings: RuleSettings) -> Iterable[Violation]:
@@ -143,18 +158,19 @@ def _qualification(plan: Plan, settings: RuleSettings) -> Iterable[Violation]:
 
 
 def _overlap(plan: Plan, settings: RuleSettings) -> Iterable[Violation]:
-    for person_id, shifts in _by_person(plan).items():
+    for person_id, shifts in _by_person(plan, with_context=True).items():
         # Compare each shift with the one reaching furthest so far, not just its neighbour: a
         # 24-hour duty can overlap several shorter ones.
         furthest: ShiftInfo | None = None
         for shift in shifts:
-            if furthest is not None and shift.starts_at < furthest.ends_at:
+            ours = _ours(plan, shift, furthest) if furthest else None
+            if furthest is not None and ours is not None and shift.starts_at < furthest.ends_at:
                 yield Violation(
                     "overlap",
                     _("%(person)s is on %(first)s and %(second)s, which overlap.")
                     % {"person": _name(plan, person_id), "first": furthest.label,
                        "second": shift.label},
-                    shift_id=shift.id, person_id=person_id,
+                    shift_id=ours, person_id=person_id,
                 )  # fmt: skip
             if furthest is None or shift.ends_at > furthest.ends_at:
                 furthest = shift
@@ -177,10 +193,11 @@ def _leave(plan: Plan, settings: RuleSettings) -> Iterable[Violation]:
 
 def _rest(plan: Plan, settings: RuleSettings) -> Iterable[Violation]:
     rest = timedelta(hours=settings.rest_hours)
-    for person_id, shifts in _by_person(plan).items():
+    for person_id, shifts in _by_person(plan, with_context=True).items():
         for earlier, later in itertools.pairwise(shifts):
             gap = later.starts_at - earlier.ends_at
-            if earlier.night and timedelta(0) <= gap < rest:
+            ours = _ours(plan, later, earlier)
+            if earlier.night and timedelta(0) <= gap < rest and ours is not None:
                 yield Violation(
                     "rest",
                     _("%(person)s starts %(second)s only %(hours).1f h after the night duty "
@@ -188,24 +205,26 @@ def _rest(plan: Plan, settings: RuleSettings) -> Iterable[Violation]:
                     % {"person": _name(plan, person_id), "second": later.label,
                        "first": earlier.label, "hours": gap.total_seconds() / 3600,
                        "rest": settings.rest_hours},
-                    shift_id=later.id, person_id=person_id,
+                    shift_id=ours, person_id=person_id,
                 )  # fmt: skip
 
 
 def _weekly_cap(plan: Plan, settings: RuleSettings) -> Iterable[Violation]:
-    for person_id, shifts in _by_person(plan).items():
+    for person_id, shifts in _by_person(plan, with_context=True).items():
         weeks: dict[tuple[int, int], list[ShiftInfo]] = defaultdict(list)
         for shift in shifts:
             weeks[shift.date.isocalendar()[:2]].append(shift)
         for (year, week), items in weeks.items():
-            if len(items) > settings.weekly_cap:
+            ours = _ours(plan, *reversed(items))
+            if len(items) > settings.weekly_cap and ours is not None:
                 yield Violation(
                     "weekly_cap",
                     _("%(person)s has %(count)d duties in week %(week)d of %(year)d "
-                      "(at most %(cap)d).")
+                      "(at most %(cap)d): %(shifts)s.")
                     % {"person": _name(plan, person_id), "count": len(items), "week": week,
-                       "year": year, "cap": settings.weekly_cap},
-                    shift_id=items[-1].id, person_id=person_id,
+                       "year": year, "cap": settings.weekly_cap,
+                       "shifts": ", ".join(s.label for s in items)},
+                    shift_id=ours, person_id=person_id,
                 )  # fmt: skip
 
 

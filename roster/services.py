@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from roster.models import (
     DayKind,
     Roster,
     RosterChange,
+    RosterSettings,
     RosterStatus,
     Shift,
     ShiftRequirement,
@@ -235,3 +236,23 @@ def undo_last_change(*, roster: Roster, actor: User | None, reason: str = "") ->
         return unassign_duty(assignment=assignment, actor=actor, reason=reason)
     return assign_duty(shift=last.shift, staff=last.staff, role=last.role, actor=actor,
                        reason=reason)  # fmt: skip
+
+
+SETTINGS_FIELDS = (
+    "rest_hours", "weekly_cap", "teachers_only_on_school_days", "fairness_tolerance",
+    "swaps_need_approval", "checkin_enabled", "checkin_for_teachers", "evening_reminder_at",
+    "reminder_minutes_before",
+)  # fmt: skip
+
+
+def update_roster_settings(*, school: School, actor, values: dict) -> RosterSettings:
+    """Save the school's duty rules (only the known fields; the kiosk token is not one)."""
+    if not actor.can_admin(school.pk):
+        raise PermissionDenied
+    changes = {k: v for k, v in values.items() if k in SETTINGS_FIELDS}
+    with transaction.atomic(durable=True):
+        row, _created = RosterSettings.objects.select_for_update().get_or_create(school=school)
+        for key, value in changes.items():
+            setattr(row, key, value)
+        row.save(update_fields=list(changes))
+    return row

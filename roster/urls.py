@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from roster import views
+from roster import views, views_settings
 
 app_name = "roster"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("new/", views.roster_create, name="create"),
     path("mine/", views.my_duties, name="mine"),
     path("<int:pk>/", views.roster_detail, name="detail"),
+    path("<int:pk>/week/", views.roster_week, name="week"),
+    path("settings/", views_settings.roster_settings, name="settings"),
     path("<int:pk>/publish/", views.publish, name="publish"),
     path("<int:pk>/export.xlsx", views.export_xlsx, name="export"),
     path("<int:pk>/print.pdf", views.print_pdf, name="pdf"),

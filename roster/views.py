@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,6 +11,7 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -58,9 +61,11 @@ def roster_create(request):
     )
 
 
-def _editor_context(roster, actor) -> dict:
+def _editor_context(roster, actor, week: dict | None = None) -> dict:
+    """The editor: the month grid, or one week of it (``week`` from ``queries.week_of``)."""
     plan = queries.build_plan(roster)
-    violations = check(plan, queries.rule_settings(roster.school))
+    settings = queries.rule_settings(roster.school)
+    violations = check(plan, settings)
     load = weighted_load(plan)
     people = sorted(
         (p for p in plan.people.values() if load.get(p.id)), key=lambda p: (-load[p.id], p.name)
@@ -69,7 +74,8 @@ def _editor_context(roster, actor) -> dict:
     for v in violations:
         if v.shift_id is not None and v.error:
             by_shift.setdefault(v.shift_id, []).append(v.message)
-    grid = queries.roster_grid(roster)
+    span = {"start": week["start"], "end": week["end"]} if week else {}
+    grid = queries.roster_grid(roster, **span)
     for row in grid["rows"]:
         for cell in row["cells"]:
             if cell:
@@ -77,6 +83,7 @@ def _editor_context(roster, actor) -> dict:
     return {
         "roster": roster,
         "grid": grid,
+        "week": week,
         "errors": [v for v in violations if v.error],
         "warnings": [v for v in violations if not v.error],
         "loads": [{"name": p.name, "load": load[p.id]} for p in people],
@@ -84,7 +91,20 @@ def _editor_context(roster, actor) -> dict:
         "job": queries.latest_solve_job(roster) if queries.can_edit(actor) else None,
         "published": roster.status == RosterStatus.PUBLISHED,
         "role_labels": dict(Role.choices),
+        # MOE 2025: the editor says so when a school schedules teachers on no-student days.
+        "guardrail_off": not settings.teachers_only_on_school_days,
     }
+
+
+def _week(roster, value: str | None) -> dict | None:
+    """The week asked for by ``?week=`` / a form's ``week`` field; None: the month grid."""
+    if value is None:
+        return None
+    try:
+        asked = date.fromisoformat(value) if value else None
+    except ValueError:
+        asked = None
+    return queries.week_of(roster, asked, timezone.localdate())
 
 
 @require_GET
@@ -92,6 +112,14 @@ def roster_detail(request, pk: int):
     actor = get_actor(request)
     roster = queries.get_roster_for_user(actor, pk)
     return render(request, "roster/roster_detail.html", _editor_context(roster, actor))
+
+
+@require_GET
+def roster_week(request, pk: int):
+    actor = get_actor(request)
+    roster = queries.get_roster_for_user(actor, pk)
+    week = _week(roster, request.GET.get("week", ""))
+    return render(request, "roster/roster_detail.html", _editor_context(roster, actor, week))
 
 
 @require_GET
@@ -103,16 +131,22 @@ def shift_candidates(request, pk: int, shift_id: int):
     if role not in Role.values:
         role = Role.TEACHER
     candidates = queries.candidates_for(roster, shift, role, request.GET.get("q", "").strip()[:20])
+    week = _week(roster, request.GET.get("week"))
     return render(request, "roster/partials/_candidates.html", {
         "roster": roster, "shift": shift, "role": role, "candidates": candidates[:30],
-        "role_label": dict(Role.choices)[role],
+        "role_label": dict(Role.choices)[role], "week": week,
         "published": roster.status == RosterStatus.PUBLISHED,
     })  # fmt: skip
 
 
 def _after_change(request, roster, actor):
+    """The editor again, as it was shown: the month grid or the same week."""
+    week = _week(roster, request.POST.get("week"))
     if request.headers.get("HX-Request"):
-        return render(request, "roster/partials/_editor.html", _editor_context(roster, actor))
+        context = _editor_context(roster, actor, week)
+        return render(request, "roster/partials/_editor.html", context)
+    if week:
+        return redirect(f"{reverse('roster:week', args=[roster.pk])}?week={week['start']}")
     return redirect("roster:detail", roster.pk)
 
 

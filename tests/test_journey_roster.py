@@ -115,3 +115,71 @@ def test_the_admin_edits_meets_a_conflict_fixes_it_and_publishes(live_server, pa
     shot = os.environ.get("SCREENSHOT_DIR")
     if shot:
         page.screenshot(path=os.path.join(shot, "journey-roster-published.png"), full_page=True)
+
+
+@pytest.fixture
+def fortnight(cast):
+    """A two-week draft from next Monday: a day shift needing a teacher and a guard every day;
+    the school has switched the teacher guardrail off."""
+    from roster.models import RosterSettings
+
+    RosterSettings.objects.create(school=cast.school, teachers_only_on_school_days=False)
+    today = timezone.localdate()
+    monday = today + timedelta(days=7 - today.weekday())
+    shift_type = ShiftType.objects.create(
+        school=cast.school, name="白班", start_time=time(8), duration_minutes=540,
+        day_kinds=["school_day", "weekend", "holiday", "vacation"],
+    )  # fmt: skip
+    for role in (Role.TEACHER, Role.GUARD):
+        ShiftRequirement.objects.create(shift_type=shift_type, role=role, count=1)
+    teacher = make_staff(cast.school, Role.TEACHER, name="周老师")
+    roster = services.create_roster(school=cast.school, name="两周值班表", start=monday,
+                                    end=monday + timedelta(days=13), actor=None)  # fmt: skip
+    return {"roster": roster, "monday": monday, "teacher": teacher}
+
+
+def _login(page, live_server, user) -> None:
+    page.goto(live_server.url + "/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+
+
+def _shoot(page, tmp_path, name: str) -> None:
+    folder = os.environ.get("SCREENSHOT_DIR") or str(tmp_path)
+    page.screenshot(path=os.path.join(folder, name), full_page=True)
+
+
+def test_the_week_view_assigns_navigates_and_fits_a_phone(
+    live_server, page, cast, fortnight, tmp_path
+):
+    roster, monday = fortnight["roster"], fortnight["monday"]
+    _login(page, live_server, cast.admin.user)
+    page.goto(f"{live_server.url}/roster/{roster.pk}/")
+    page.locator(".editor-views a").nth(1).click()  # 周 / Week
+    days = page.locator(".week-day")
+    expect(days).to_have_count(7)
+    expect(page.locator(".guardrail-off")).to_be_visible()  # the school switched it off
+    _shoot(page, tmp_path, "roster-week-desktop.png")
+    # Assign the teacher on Tuesday without a reload; the week stays in view.
+    tuesday = roster.shifts.get(date=monday + timedelta(days=1))
+    page.locator(f"#shift-{tuesday.pk} .slot-add").first.click()
+    page.locator("#picker .candidate", has_text="周老师").click()
+    page.locator(f"#shift-{tuesday.pk} .chip", has_text="周老师").wait_for()
+    expect(days).to_have_count(7)
+    assert "周老师" in page.locator(".loads").inner_text()
+    page.locator("form[hx-post$='/undo/'] button").click()
+    page.locator(f"#shift-{tuesday.pk} .chip", has_text="周老师").wait_for(state="detached")
+    # The next week, then no further (the roster ends).
+    page.locator(".week-nav a[rel=next]").click()
+    expect(page.locator(".week-range")).to_contain_text(f"{monday + timedelta(days=7):%m-%d}")
+    expect(page.locator(".week-nav a[rel=next]")).to_have_count(0)
+    # A phone: no sideways scrolling, and the controls are big enough to tap.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], width
+    for selector in (".slot-add", ".week-nav a", ".editor-views a"):
+        for box in [el.bounding_box() for el in page.locator(selector).all()]:
+            assert box["height"] >= 44, (selector, box)
+    _shoot(page, tmp_path, "roster-week-phone.png")
