@@ -18,20 +18,21 @@ Rules: the defaults of ``RuleSettings`` (12 h rest after a night or 24-hour duty
 duties per ISO week). Leave: about 5 % of staff-days, as random intervals of 2–6 days per
 person (seeded RNG).
 
-The solver is ``roster.solver.solve``; the whole term is too big for one CP-SAT model in 10 s on
-2 cores (about 30,000 decision variables), so it decomposes by ISO week — each week solved in
-order with the earlier weeks' load carried forward as history and their assignments as fixed
-context for the rest and overlap rules (see the solver's docstring). Known limit: a week does
-not look ahead, so someone whose leave falls in the last week(s) of the term cannot catch up,
-which is what keeps the guard pool's spread above one night's weight (a rolling two-week
-horizon or a leave look-ahead credit is the next step).
+The solver is ``roster.solver.solve`` (see its docstring): the whole term is one model per
+independent role pool (roles nobody shares are solved apart), the teacher pool thinned to a
+balanced subset of candidates per place, each pool covered greedily and then balanced by CP-SAT
+inside a band around the pool's level.
 
-Spread of weighted load: for each role pool (everyone who may serve that role), max − min of
-the total weighted load over the term. ``spread`` in the JSON is the largest of the per-pool
-spreads (pools are compared within themselves: guards carry more duty than teachers by design).
-The round-robin baseline walks each role's list of qualified people in a fixed rotation and
-gives each slot to the next person who breaks no hard rule, ignoring weights. Violations are the
-errors ``roster.rules.check()`` finds on the solver's output.
+Spread of weighted load, as the issue defines it: max − min of each person's total weighted load
+over the term (history included; none here). Load is compared *within a role pool* (everyone
+who may serve that role), which is what the rules engine's fairness rule checks: guards carry
+about ten times a teacher's load by design (20 guards cover 3 places a day, 120 teachers cover
+3 school-day places), so a spread across pools would measure the duty model, not the solver.
+``spread`` in the JSON is the largest per-pool spread; the table before it shows every pool and
+the all-staff figure for reference. The round-robin baseline walks each role's list of
+qualified people in a fixed rotation and gives each slot to the next person who breaks no hard
+rule, ignoring weights. Violations are the errors ``roster.rules.check()`` finds on the
+solver's output (0 means every hard rule holds and every place is filled).
 
 The last line printed is one JSON object:
 {"staff", "weeks", "solve_seconds", "spread", "night_weight", "round_robin_spread", "violations"}.
@@ -55,6 +56,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dutyschool.settings")
 os.environ.setdefault("SECRET_KEY", "benchmark-only")
+os.environ.setdefault("VISITOR_ID_KEYS", "YmVuY2htYXJrLXZpc2l0b3ItaWQta2V5LW9ubHktMDE=")
+os.environ.setdefault("VISITOR_LOOKUP_KEY", "benchmark-visitor-lookup-key-only-0123456789")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("HTTPS", "0")
 os.environ.setdefault("DATABASE_URL", "sqlite:///:memory:")
@@ -177,6 +180,13 @@ def round_robin(plan: Plan, settings: RuleSettings) -> list[AssignmentInfo]:
     return out
 
 
+def _all_staff(plan: Plan, assignments: list[AssignmentInfo]) -> Decimal:
+    load = {p: Decimal(plan.history.get(p, 0)) for p in plan.people}
+    for a in assignments:
+        load[a.person_id] += plan.shifts[a.shift_id].weight
+    return max(load.values()) - min(load.values())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weeks", type=int, default=20)
@@ -212,10 +222,14 @@ def main() -> None:
 
     print(f"{'role':<10}{'solver spread':>15}{'round-robin spread':>20}")
     for role, value in result.spread.items():
-        print(f"{role:<10}{value!s:>15}{rr_spread[role]!s:>20}")
+        print(f"{role:<10}{value:>15.1f}{rr_spread[role]:>20.1f}")
     spread = max(result.spread.values())
     rr = max(rr_spread.values())
-    print(f"{'overall':<10}{spread!s:>15}{rr!s:>20}   (largest per-pool spread)")
+    print(f"{'largest':<10}{spread:>15.1f}{rr:>20.1f}   (the JSON's spread: worst pool)")
+    print(
+        f"{'all staff':<10}{_all_staff(plan, result.assignments):>15.1f}"
+        f"{_all_staff(plan, baseline):>20.1f}   (across pools: the duty model, for reference)"
+    )
     print(f"round-robin: {len(rr_errors)} violations (coverage gaps it could not fill)")
     print(
         json.dumps(

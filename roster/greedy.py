@@ -1,7 +1,7 @@
 """A quick greedy filler: for each open slot, the least-loaded person who breaks no hard rule.
 
-Used for demo data and as the baseline the solver is measured against; the real
-auto-generation is the constraint solver.
+Used for demo data; the real auto-generation is the constraint solver (``roster.solver``), and
+the benchmark's baseline is a plain round-robin (``benchmarks/roster_solve.py``).
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ def greedy_fill(plan: Plan, settings: RuleSettings) -> list[AssignmentInfo]:
         mine[a.person_id].append(a)
         filled[(a.shift_id, a.role)] += 1
         on_shift[a.shift_id].add(a.person_id)
+    context: dict[int, list[AssignmentInfo]] = defaultdict(list)
+    for a in plan.context:
+        context[a.person_id].append(a)
     added: list[AssignmentInfo] = []
     for shift in sorted(plan.shifts.values(), key=lambda s: s.starts_at):
         for role, needed in shift.requirements.items():
@@ -41,7 +44,9 @@ def greedy_fill(plan: Plan, settings: RuleSettings) -> list[AssignmentInfo]:
                 for person in pool:
                     trial = AssignmentInfo(shift.id, person.id, role)
                     mini = Plan(shifts=plan.shifts, people={person.id: person},
-                                assignments=[*mine[person.id], trial])  # fmt: skip
+                                assignments=[*mine[person.id], trial],
+                                context_shifts=plan.context_shifts,
+                                context=context[person.id])  # fmt: skip
                     if not any(v.error and v.rule in HARD_PERSONAL for v in check(mini, settings)):
                         chosen = trial
                         break
