@@ -308,6 +308,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "logbook.tasks.warn_due_reports",
         "schedule": 600.0,
     },
+    # Open corrective actions past their due date: owner and principal told once per school day.
+    "notify-overdue-incident-actions": {
+        "task": "incidents.tasks_review.notify_overdue_actions",
+        "schedule": 3600.0,
+    },
+    # Hazards past their due date and not fixed: the responsible person, later the office and
+    # leaders (keyed per hazard per day, so each is told once a day).
+    "notify-overdue-hazards": {
+        "task": "logbook.tasks.notify_overdue_hazards",
+        "schedule": 1800.0,
+    },
+    # Incident report-up clocks (初报/续报/终报): warn before a clock lapses, escalate when it does.
+    "incident-report-clocks": {
+        "task": "incidents.tasks.process_report_clocks",
+        "schedule": 60.0,
+    },
 }
 # Optional external watcher (healthchecks.io style): GET on success, GET <url>/fail otherwise.
 PIPELINE_PING_URL = env_str("PIPELINE_PING_URL", "")

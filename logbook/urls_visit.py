@@ -6,4 +6,10 @@ from logbook import views_visit
 
 urlpatterns = [
     path("visitors/", views_visit.visits, name="visits"),
+    path("visitors/new/", views_visit.visit_new, name="visit-new"),
+    path("visitors/lookup/", views_visit.visit_lookup, name="visit-lookup"),
+    path("visitors/settings/", views_visit.visit_settings, name="visit-settings"),
+    path("visitors/<int:pk>/", views_visit.visit_detail, name="visit-detail"),
+    path("visitors/<int:pk>/sign-out/", views_visit.visit_sign_out, name="visit-sign-out"),
+    path("visitors/<int:pk>/reveal/", views_visit.visit_reveal, name="visit-reveal"),
 ]

@@ -12,6 +12,7 @@ logger = logging.getLogger(__name__)
 SWEEP_BATCH = 200
 TASK_CHUNK = 25
 SWEEP_BUDGET_SECONDS = 20
+ESCALATION_BATCH = 50
 
 
 @shared_task(name="notifications.tasks.record_heartbeat")
@@ -76,7 +77,14 @@ def advance_escalation(escalation_id: int) -> str:
 def advance_escalations() -> str:
     from notifications.escalation import advance_due_escalations
 
-    ran = advance_due_escalations()
+    # Keep going while full batches come back (many steps due at once), within the same budget
+    # as the sweeper so the next tick is not held up.
+    ran, started = 0, time.monotonic()
+    while time.monotonic() - started < SWEEP_BUDGET_SECONDS:
+        batch = advance_due_escalations(limit=ESCALATION_BATCH)
+        ran += batch
+        if batch < ESCALATION_BATCH:
+            break
     services.record_heartbeat(name="escalations")
     return f"{ran} steps"
 

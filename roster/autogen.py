@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dutyschool.queue import publish, publish_on_commit
+from roster.availability import solver_preferences
 from roster.models import Roster, RosterStatus, SolveJob
 from roster.queries import build_plan, rule_settings
 
@@ -60,6 +61,9 @@ def run_solve_job(*, job_id: int) -> str:
     roster = job.roster
     plan = build_plan(roster)
     keep = list(plan.assignments)
+    # Stated unavailability is hard for the solver and "prefer not" soft; the rules engine
+    # does not read them (leave is its hard rule).
+    preferences = solver_preferences(roster, plan)
     last = {"write": 0.0, "check": 0.0, "stop": False}
 
     def progress(fraction: float, message: str) -> None:
@@ -79,8 +83,9 @@ def run_solve_job(*, job_id: int) -> str:
         return last["stop"]
 
     try:
-        result = solve(plan, rule_settings(roster.school), keep=keep, time_limit=TIME_LIMIT,
-                       progress=progress, should_stop=should_stop)  # fmt: skip
+        result = solve(plan, rule_settings(roster.school), keep=keep, preferences=preferences,
+                       time_limit=TIME_LIMIT, progress=progress,
+                       should_stop=should_stop)  # fmt: skip
         if result.status == "cancelled":
             SolveJob.objects.filter(pk=job_id).update(
                 status=SolveJob.Status.CANCELLED, message=_("Cancelled; the roster is unchanged.")

@@ -504,3 +504,44 @@ class HolidayFiling(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school_id} {self.holiday} v{self.version}"
+
+
+class DutyPreference(models.Model):
+    """A person's word on one future date: cannot serve (hard for the solver) or would rather
+    not (soft). Only auto-generation reads it; the rules engine does not (leave is the hard
+    rule for a published duty)."""
+
+    class Kind(models.TextChoices):
+        UNAVAILABLE = "unavailable", _("Unavailable")
+        PREFER_NOT = "prefer_not", _("Prefer not")
+
+    # The staff member's school, copied when the row is written, so the overview and the solver
+    # read one school's date range from one index without joining staff.
+    school = models.ForeignKey("staff.School", on_delete=models.CASCADE, related_name="+")
+    staff = models.ForeignKey(
+        "staff.Staff", on_delete=models.CASCADE, related_name="duty_preferences"
+    )
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("duty preference")
+        verbose_name_plural = _("duty preferences")
+        ordering = ["date", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["staff", "date"], name="duty_preference_one_per_day"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["unavailable", "prefer_not"]),
+                name="duty_preference_kind_valid",
+            ),
+        ]
+        indexes = [
+            # The school overview and auto-generation: one school's preferences in a period.
+            models.Index(fields=["school", "date"], name="duty_preference_school_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff_id} {self.date} {self.kind}"

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("roster.urls_exchange")),
     path("", include("roster.urls_board")),
     path("", include("roster.urls_filing")),
+    path("", include("roster.urls_availability")),
     path("<int:pk>/undo/", views.undo, name="undo"),
     path("<int:pk>/autogen/", views.autogen_start, name="autogen"),
     path("<int:pk>/autogen/<int:job_id>/", views.autogen_status, name="autogen-status"),

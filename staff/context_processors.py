@@ -35,7 +35,7 @@ def nav_items_for(actor) -> list[dict]:
         items.append(_item(_("Visitors"), "logbook:visits", "visits", RECORDS))
     if actor.has_any(*LEADERSHIP_ROLES):
         items.append(_item(_("Daily report"), "logbook:daily", "daily", RECORDS))
-        items.append(_item(_("Duty logs"), "logbook:archive", "archive", RECORDS))
+        items.append(_item(_("Duty logs"), "logbook:log-archive", "archive", RECORDS))
     if actor.can_read_directory():
         items.append(
             _item(_("Staff directory"), "staff:list", "staff", None if actor.is_bureau else MANAGE)

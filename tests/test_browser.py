@@ -63,7 +63,7 @@ class Login:
 
 DUTY = {"home", "roster:list", "roster:today"}
 LOGBOOK = {"logbook:now", "logbook:hazards", "incidents:list"}
-LEADERSHIP = {"logbook:visits", "logbook:daily", "logbook:archive"}
+LEADERSHIP = {"logbook:visits", "logbook:daily", "logbook:log-archive"}
 
 LOGINS = [
     Login(
@@ -85,7 +85,7 @@ LOGINS = [
                 "incidents:list",
                 "logbook:visits",
                 "logbook:daily",
-                "logbook:archive",
+                "logbook:log-archive",
                 "logbook:checklists",
             }
         ),

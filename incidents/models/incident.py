@@ -7,7 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from incidents.categories import Category, Severity, Status, all_subcategory_choices
 
-__all__ = ["EventKind", "Incident", "IncidentEvent"]
+__all__ = [
+    "EscalationPolicy",
+    "EventKind",
+    "Incident",
+    "IncidentAttachment",
+    "IncidentEscalation",
+    "IncidentEvent",
+]
 
 
 class Incident(models.Model):
@@ -85,6 +92,7 @@ class EventKind(models.TextChoices):
     PLAN_STEP = "plan_step", _("Plan step done")
     REPORT_UP = "report_up", _("Report to the authorities")
     REVIEW = "review", _("Post-incident review")
+    ATTACHMENT = "attachment", _("Attachment added")
 
 
 class IncidentEvent(models.Model):
@@ -108,3 +116,81 @@ class IncidentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.incident_id} {self.kind} {self.at:%H:%M}"
+
+
+class IncidentAttachment(models.Model):
+    """A photo or file added to a report. Stored under a generated private name; served only
+    through a view that fetches the incident with the permission choke-point."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="attachments")
+    file = models.CharField(_("stored file"), max_length=300)
+    name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(
+        "staff.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class IncidentEscalation(models.Model):
+    """An escalation chain run for an incident: the first one when it is reported, another when
+    its severity is raised (the steps of the new level that the earlier chains had not yet
+    reached). ``bureau_step`` is the step that tells the bureau, if any: once it has run, the
+    bureau may read the incident."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="escalations")
+    escalation = models.OneToOneField(
+        "notifications.Escalation", on_delete=models.CASCADE, related_name="incident_link"
+    )
+    severity = models.CharField(_("severity"), max_length=1, choices=Severity.choices)
+    bureau_step = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("incident escalation")
+        verbose_name_plural = _("incident escalations")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} → {self.escalation_id}"
+
+
+class EscalationPolicy(models.Model):
+    """Who is told, in order, about an incident of one severity in one school. ``steps`` is a
+    list of ``{"targets": [...], "wait_minutes": n}``; a target is a role code, ``"shift_leader"``
+    (the leaders of the incident's shift, or the school's leaders when it has none) or
+    ``"bureau"`` (the school's bureau officials). Without a row the shipped defaults apply
+    (incidents.services.incident.DEFAULT_POLICY). A running escalation keeps the steps it
+    started with."""
+
+    school = models.ForeignKey(
+        "staff.School", verbose_name=_("school"), on_delete=models.CASCADE, related_name="+"
+    )
+    severity = models.CharField(_("severity"), max_length=1, choices=Severity.choices)
+    steps = models.JSONField(_("steps"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        "staff.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("escalation policy")
+        verbose_name_plural = _("escalation policies")
+        constraints = [
+            models.UniqueConstraint(fields=["school", "severity"], name="escalation_policy_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.get_severity_display()}"
