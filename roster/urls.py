@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("roster.urls_board")),
     path("", include("roster.urls_filing")),
     path("", include("roster.urls_availability")),
+    path("", include("roster.urls_setup")),
     path("<int:pk>/undo/", views.undo, name="undo"),
     path("<int:pk>/autogen/", views.autogen_start, name="autogen"),
     path("<int:pk>/autogen/<int:job_id>/", views.autogen_status, name="autogen-status"),

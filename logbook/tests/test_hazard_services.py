@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from logbook.models import Hazard, HazardEvent, HazardStatus, Severity
 from logbook.queries.hazard import now_panel, open_hazards_for_handover
@@ -104,7 +104,13 @@ def test_steps_cannot_be_skipped_or_repeated(cast):
     assert Hazard.objects.get(pk=hazard.pk).status == HazardStatus.OPEN
 
 
-def test_the_fixer_cannot_verify_or_close_out_their_own_fix(cast):
+@pytest.fixture
+def english():
+    with translation.override("en"):
+        yield
+
+
+def test_the_fixer_cannot_verify_or_close_out_their_own_fix(cast, english):
     hazard = report(cast)
     services.assign_hazard(hazard=hazard, responsible=cast.leader, due_date=DAY,
                            actor=actor(cast.admin), now=NOW)  # fmt: skip

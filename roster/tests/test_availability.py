@@ -425,3 +425,29 @@ def test_a_teacher_marks_a_day_unavailable_on_a_phone(live_server, cast, monkeyp
     assert (row.staff_id, row.date, row.kind, row.note) == (
         cast.teacher.pk, day, "unavailable", "外出培训",
     )  # fmt: skip
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_school_overview_fits_a_phone(live_server, cast, week, monkeypatch, tmp_path):
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    for person, kind in zip(week["teachers"], ["unavailable", "prefer_not"] * 3, strict=False):
+        set_duty_preference(staff=person, day=MONDAY, kind=kind, note="区里教研活动，全天外出",
+                            actor=as_(person), today=TODAY)  # fmt: skip
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        page.goto(live_server.url + "/accounts/login/")
+        page.fill("#id_username", cast.admin.user.username)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit]")
+        page.goto(live_server.url + reverse("roster:availability-school")
+                  + f"?roster={week['roster'].pk}")  # fmt: skip
+        assert page.locator(".availability-dates .badge").count() == 5
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+        shots = os.environ.get("SCREENSHOT_DIR") or str(tmp_path)
+        page.screenshot(path=os.path.join(shots, "availability-school-phone.png"), full_page=True)
+        browser.close()
