@@ -110,9 +110,16 @@ def create_roster(
 
 
 def assign_duty(
-    *, shift: Shift, staff: Staff, role: str, actor: User | None, reason: str = ""
+    *,
+    shift: Shift,
+    staff: Staff,
+    role: str,
+    actor: User | None,
+    reason: str = "",
+    in_batch: bool = False,
 ) -> ChangeResult:
-    """Put ``staff`` on ``shift`` in ``role``; returns the roster's violations afterwards."""
+    """Put ``staff`` on ``shift`` in ``role``; returns the roster's violations afterwards.
+    ``in_batch``: the caller holds the transaction (several duties, all or nothing)."""
     roster = shift.roster
     if staff.school_id != roster.school_id:
         raise ValidationError(_("This person belongs to another school."))
@@ -121,7 +128,7 @@ def assign_duty(
     published = roster.status == RosterStatus.PUBLISHED
     if published and not reason.strip():
         raise ValidationError(_("The roster is published: give a reason for the change."))
-    with transaction.atomic(durable=True):
+    with transaction.atomic(durable=not in_batch):
         Roster.objects.select_for_update().filter(pk=roster.pk).first()  # serialise edits
         if Assignment.objects.filter(shift=shift, staff=staff).exists():
             raise ValidationError(_("%(name)s is already on this shift.") % {"name": staff.name})
