@@ -118,6 +118,13 @@ def main() -> int:
     parser.add_argument("--sweep", type=float, default=0.2, help="sweeper pause when idle")
     parser.add_argument("--timeout", type=float, default=180.0)
     parser.add_argument("--loglevel", default="info", help="the worker's log level")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=4,
+        help="worker processes (delivery waits on the database and the network, so more "
+        "processes than cores keep both cores busy)",
+    )
     parser.add_argument("--worker-log", help="copy the worker's log to this file")
     parser.add_argument(
         "--db-reuse",
@@ -192,7 +199,8 @@ def main() -> int:
         with log.open("w") as out:
             worker = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "dutyschool", "worker", "-P", "prefork",
-                 "-c", "2", "--without-gossip", "--without-mingle", "--without-heartbeat",
+                 "-c", str(args.concurrency), "--without-gossip", "--without-mingle",
+                 "--without-heartbeat",
                  "-l", args.loglevel, "-n", "bench@%h"],
                 env=worker_env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True,
