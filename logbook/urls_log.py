@@ -6,7 +6,6 @@ from logbook import views_log
 
 urlpatterns = [
     path("now/", views_log.now, name="now"),
-    path("archive/", views_log.archive, name="archive"),
     path("shifts/<int:shift_id>/log/", views_log.log_open, name="log-open"),
     path("shifts/<int:shift_id>/post-checks/", views_log.post_check, name="post-check"),
     path("logs/<int:pk>/", views_log.log_detail, name="log"),

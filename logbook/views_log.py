@@ -29,12 +29,6 @@ def now(request):
     return render(request, "logbook/now.html", context)
 
 
-@require_GET
-@role_required(Role.PRINCIPAL, Role.LEADER, Role.ADMIN)
-def archive(request):
-    return render(request, "logbook/stub.html", {"nav_active": "archive"})
-
-
 @require_POST
 def log_open(request, shift_id: int):
     actor = get_actor(request)

@@ -165,7 +165,6 @@ TABLE: dict[str, Entry] = {
     # visitor, the handover to the next shift (the colleague on it) and a daily report.
     # "On duty now", the hazard register and patrol home: every member of staff.
     "logbook:now": get(STAFF),
-    "logbook:archive": get(OFFICE_A | {"other_admin"}),
     # The duty log: read by the people on its shift and the school's leaders and office;
     # written by those on the shift and the leaders (the office reads, does not write).
     "logbook:log-open": post(LOG_WRITERS, lambda w: {"shift_id": w.log_shift.pk}),
@@ -424,7 +423,7 @@ def world(cast, settings, tmp_path):
     in-app notice to the teacher, the kiosk token; and a holiday ahead to file for. Then the
     logbook's records of a past shift and an incident on it (_logbook_world, _incidents_world)."""
     from notifications.fanout import notify
-    from roster import exchange, filing, services
+    from roster import exchange, filing, services, setup
     from roster.checkin import rotate_kiosk_token
     from roster.ical import feed_token
     from roster.models import CalendarOverride, RosterStatus, ShiftRequirement, ShiftType, SolveJob
@@ -468,12 +467,21 @@ def world(cast, settings, tmp_path):
     notices = notify(school=school, recipients=[cast.teacher.user], event="matrix:test",
                      subject="测试")  # fmt: skip
     settings.MEDIA_ROOT = tmp_path / "media"  # the patrol photo
+    # A school year around today: every weekday stays a school day, as without terms.
+    term = setup.save_term(
+        actor=actor_for(cast.admin.user),
+        school=school,
+        name="本学年",
+        start=today - timedelta(days=400),
+        end=today + timedelta(days=400),
+    )
     logbook = _logbook_world(cast, colleague)
     incidents = _incidents_world(cast, logbook["log_shift"])
     return SimpleNamespace(
         **logbook,
         **incidents,
         roster=roster,
+        term=term,
         duty=duty,
         teacher=cast.teacher,
         colleague=colleague,
@@ -489,14 +497,8 @@ def world(cast, settings, tmp_path):
 
 
 def _matrix_term(world):
-    from roster.models import Term
-
-    # A term around everything, so no day of the world turns into vacation.
-    school, year = world.roster.school, timedelta(days=366)
-    start, end = world.roster.start_date - year, world.roster.end_date + year
-    return Term.objects.get_or_create(
-        school=school, name="矩阵学期", defaults={"start_date": start, "end_date": end}
-    )[0]
+    """School A's term (made in ``world`` before anything is compared: see _fingerprint)."""
+    return world.term
 
 
 def _url(name: str, entry: Entry, world) -> str:
@@ -548,13 +550,24 @@ def _incidents_fingerprint(world) -> tuple:
 
 def _fingerprint(world) -> tuple:
     """What a refused POST must not have changed."""
-    from roster.models import Assignment, HolidayFiling, RosterChange, RosterSettings
+    from roster.models import (
+        Assignment,
+        CalendarOverride,
+        HolidayFiling,
+        RosterChange,
+        RosterSettings,
+        ShiftType,
+        Term,
+    )
 
     for record in (world.roster, world.swap, world.leave, world.job, world.notice):
         record.refresh_from_db()
     return (
         _logbook_fingerprint(world),
         _incidents_fingerprint(world),
+        list(ShiftType.objects.order_by("pk").values_list("pk", "active", "start_time")),
+        list(Term.objects.order_by("pk").values_list("pk", "start_date", "end_date")),
+        CalendarOverride.objects.count(),
         list(Assignment.objects.order_by("pk").values_list("pk", "staff_id", "shift_id")),
         RosterChange.objects.count(),
         HolidayFiling.objects.count(),
