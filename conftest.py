@@ -17,6 +17,8 @@ import pytest
 from staff.models import Bureau, BureauOfficial, Role, School, Staff
 from staff.tests.factories import make_official, make_school, make_staff
 
+pytest_plugins = ["tests.browserkit"]
+
 
 @dataclass
 class Cast:

@@ -51,6 +51,8 @@ if [[ $want_test -eq 1 ]]; then
   [[ -x /usr/bin/chromium ]] || missing+=(chromium)
   command -v xgettext >/dev/null || missing+=(gettext)
   command -v pdftotext >/dev/null || missing+=(poppler-utils)
+  # pdftotext needs the CID maps to read the Chinese of reportlab's STSong-Light back out.
+  [[ -d /usr/share/poppler/cMap/Adobe-GB1 ]] || missing+=(poppler-data)
   # tests/test_deploy.py checks the systemd units with systemd-analyze (no running systemd needed).
   command -v systemd-analyze >/dev/null || missing+=(systemd)
   # grep -c reads everything: with pipefail, grep -q would SIGPIPE fc-list into "missing".
