@@ -31,5 +31,6 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("logbook/", include("logbook.urls")),
     path("incidents/", include("incidents.urls")),
+    path("assessment/", include("assessment.urls")),
     path("admin/", admin.site.urls),
 ]

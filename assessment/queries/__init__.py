@@ -1,0 +1,1 @@
+"""Assessment reads, scoped by actor. One module per sub-domain, as services/."""

@@ -1,0 +1,5 @@
+"""Assessment URLs (urls_people)."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
