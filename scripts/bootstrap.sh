@@ -55,6 +55,8 @@ if [[ $want_test -eq 1 ]]; then
   [[ -d /usr/share/poppler/cMap/Adobe-GB1 ]] || missing+=(poppler-data)
   # tests/test_deploy.py checks the systemd units with systemd-analyze (no running systemd needed).
   command -v systemd-analyze >/dev/null || missing+=(systemd)
+  # ... and the nginx site with nginx -t and a request proxied through it.
+  command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
   # grep -c reads everything: with pipefail, grep -q would SIGPIPE fc-list into "missing".
   [[ $(fc-list 2>/dev/null | grep -ci "Noto Sans CJK") -gt 0 ]] || missing+=(fonts-noto-cjk fontconfig)
   if [[ ${#missing[@]} -gt 0 ]]; then apt_install "${missing[@]}"; fi

@@ -14,6 +14,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,10 +95,14 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 class Browserish:
-    """Cookies, CSRF and form posts against one base URL; redirects are returned, not followed."""
+    """Cookies, CSRF and form posts; redirects are returned, not followed. Given several base
+    URLs (web processes), the requests take turns among them, as behind a round-robin proxy."""
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, *more: str):
+        self.bases = [base, *more]
         self.base = base
+        self.turn = 0
+        self.served: Counter[str] = Counter()  # requests answered per base URL
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(self.jar), NoRedirect
@@ -105,6 +110,7 @@ class Browserish:
 
     def use(self, base: str) -> Browserish:
         """The same session (cookies) against another web process."""
+        self.bases = [base]
         self.base = base
         return self
 
@@ -112,6 +118,9 @@ class Browserish:
         return next((c.value for c in self.jar if c.name == name), "")
 
     def request(self, method: str, path: str, data: dict | None = None, headers=None):
+        self.base = self.bases[self.turn % len(self.bases)]
+        self.turn += 1
+        self.served[self.base] += 1
         body = urllib.parse.urlencode(data or {}, doseq=True).encode() if method == "POST" else None
         request = urllib.request.Request(
             self.base + path,
@@ -131,12 +140,14 @@ class Browserish:
             with error:
                 return error.code, error.read().decode(errors="replace"), error.headers
 
-    def get(self, path: str):
-        return self.request("GET", path)
+    def get(self, path: str, *, hx: bool = False):
+        return self.request("GET", path, headers={"HX-Request": "true"} if hx else None)
 
-    def post(self, path: str, data: dict | None = None, headers=None):
+    def post(self, path: str, data: dict | None = None, headers=None, *, hx: bool = False):
         if not self._cookie("csrftoken"):
             self.get("/accounts/login/")
+        if hx:  # what htmx adds to the form post it makes
+            headers = {"HX-Request": "true", **(headers or {})}
         return self.request("POST", path, {"csrfmiddlewaretoken": self._cookie("csrftoken"),
                                            **(data or {})}, headers)  # fmt: skip
 
