@@ -324,6 +324,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incidents.tasks.process_report_clocks",
         "schedule": 60.0,
     },
+    # Month scores of the current and previous month recomputed (finalised months stay frozen).
+    "recompute-month-scores": {
+        "task": "assessment.tasks_record.recompute_month_scores",
+        "schedule": float(env_int("SCORES_SECONDS", 3600)),
+    },
 }
 # Optional external watcher (healthchecks.io style): GET on success, GET <url>/fail otherwise.
 PIPELINE_PING_URL = env_str("PIPELINE_PING_URL", "")

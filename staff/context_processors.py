@@ -31,6 +31,7 @@ def nav_items_for(actor) -> list[dict]:
         items.append(_item(_("Incidents"), "incidents:list", "incidents"))
         items.append(_item(_("Duty rosters"), "roster:list", "roster", RECORDS))
         items.append(_item(_("Hazards"), "logbook:hazards", "hazards", RECORDS))
+        items.append(_item(_("Assessment"), "assessment:home", "assessment", RECORDS))
     if actor.has_any(*VISIT_ROLES):
         items.append(_item(_("Visitors"), "logbook:visits", "visits", RECORDS))
     if actor.has_any(*LEADERSHIP_ROLES):

@@ -61,7 +61,7 @@ class Login:
     bureau: bool = False
 
 
-DUTY = {"home", "roster:list", "roster:today"}
+DUTY = {"home", "roster:list", "roster:today", "assessment:home"}
 LOGBOOK = {"logbook:now", "logbook:hazards", "incidents:list"}
 LEADERSHIP = {"logbook:visits", "logbook:daily", "logbook:log-archive"}
 
@@ -75,6 +75,7 @@ LOGINS = [
                 "home",
                 "roster:list",
                 "roster:today",
+                "assessment:home",
                 "staff:list",
                 "staff:import",
                 "admin:index",
@@ -94,13 +95,13 @@ LOGINS = [
         "principal",
         "丁天宇",
         (Role.PRINCIPAL, Role.LEADER),
-        frozenset({"home", "roster:list", "roster:today", "staff:list", *LOGBOOK, *LEADERSHIP}),
+        frozenset({*DUTY, "staff:list", *LOGBOOK, *LEADERSHIP}),
     ),
     Login(
         "leader",
         "余明轩",
         (Role.LEADER,),
-        frozenset({"home", "roster:list", "roster:today", "staff:list", *LOGBOOK, *LEADERSHIP}),
+        frozenset({*DUTY, "staff:list", *LOGBOOK, *LEADERSHIP}),
     ),
     Login("teacher", "冯秀英", (Role.TEACHER,), frozenset({*DUTY, *LOGBOOK, "logbook:visits"})),
     Login("guard", "陈磊", (Role.GUARD,), frozenset({*DUTY, *LOGBOOK, "logbook:visits"})),

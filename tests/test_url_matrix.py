@@ -280,6 +280,17 @@ TABLE: dict[str, Entry] = {
     "incidents:plan-edit": get({"admin", "principal"}, lambda w: {"pk": w.plan.pk}),
     "incidents:drills": get({"admin", "principal", "other_admin"}),
     "incidents:drill-new": get({"admin", "principal", "other_admin"}),
+    # ---- assessment scores: rankings are the principal's only; a person's record is theirs
+    # and the principal's (the teacher's record here).
+    "assessment:home": get(STAFF),
+    "assessment:mine": get(STAFF),
+    "assessment:scores": get({"principal"}),
+    "assessment:scores-recompute": post({"principal"}),
+    "assessment:scores-finalise": post({"principal"}),
+    "assessment:person-month": get({"principal", "teacher"}, lambda w: {"pk": w.teacher.pk}),
+    "assessment:record": get({"principal", "teacher"}, lambda w: {"pk": w.teacher.pk}),
+    "assessment:record-pdf": get({"principal", "teacher"}, lambda w: {"pk": w.teacher.pk}),
+    "assessment:settings": get({"admin", "principal", "other_admin"}),
 }
 
 
