@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessment import charts, printing
@@ -43,14 +44,14 @@ def _year(request) -> int:
 # Home links: (url name, label, who sees it). Parts of the app built beside this one are linked
 # once their URL exists, so the home page never breaks while they land.
 LINKS = [
-    ("assessment:mine", "My assessment record", "staff"),
-    ("assessment:scores", "Month scores", "principal"),
-    ("assessment:proposals", "Rewards and penalties", "staff"),
-    ("assessment:flags", "Review flags", "principal"),
-    ("assessment:inspections", "Inspections", "staff"),
-    ("assessment:reviews", "Peer review", "staff"),
-    ("assessment:training", "Training", "staff"),
-    ("assessment:settings", "Assessment settings", "office"),
+    ("assessment:mine", gettext_lazy("My assessment record"), "staff"),
+    ("assessment:scores", gettext_lazy("Month scores"), "principal"),
+    ("assessment:proposals", gettext_lazy("Rewards and penalties"), "staff"),
+    ("assessment:flags", gettext_lazy("Review flags"), "principal"),
+    ("assessment:inspections", gettext_lazy("Inspections"), "staff"),
+    ("assessment:reviews", gettext_lazy("Peer review"), "staff"),
+    ("assessment:training", gettext_lazy("Training"), "staff"),
+    ("assessment:settings", gettext_lazy("Assessment settings"), "office"),
 ]
 
 
@@ -68,7 +69,7 @@ def home(request):
     for name, label, audience in LINKS:
         if audience in who:
             try:
-                links.append({"url": reverse(name), "label": _(label), "name": name})
+                links.append({"url": reverse(name), "label": label, "name": name})
             except NoReverseMatch:
                 continue
     return render(request, "assessment/home.html", {"links": links})
