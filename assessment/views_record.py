@@ -41,17 +41,20 @@ def _year(request) -> int:
         return timezone.localdate().year
 
 
-# Home links: (url name, label, who sees it). Parts of the app built beside this one are linked
-# once their URL exists, so the home page never breaks while they land.
+# Home links: (url name, label, roles who see it; None: every member of staff). Parts of the
+# app built beside this one are linked once their URL exists, so the home page never breaks.
+OFFICE = (Role.ADMIN, Role.PRINCIPAL)
 LINKS = [
-    ("assessment:mine", gettext_lazy("My assessment record"), "staff"),
-    ("assessment:scores", gettext_lazy("Month scores"), "principal"),
-    ("assessment:proposals", gettext_lazy("Rewards and penalties"), "staff"),
-    ("assessment:flags", gettext_lazy("Review flags"), "principal"),
-    ("assessment:inspections", gettext_lazy("Inspections"), "staff"),
-    ("assessment:reviews", gettext_lazy("Peer review"), "staff"),
-    ("assessment:training", gettext_lazy("Training"), "staff"),
-    ("assessment:settings", gettext_lazy("Assessment settings"), "office"),
+    ("assessment:mine", gettext_lazy("My assessment record"), None),
+    ("assessment:metrics", gettext_lazy("Measured metrics"), None),
+    ("assessment:scores", gettext_lazy("Month scores"), (Role.PRINCIPAL,)),
+    ("assessment:proposals", gettext_lazy("Rewards and penalties"), None),
+    ("assessment:flags", gettext_lazy("Review flags"), (Role.PRINCIPAL,)),
+    ("assessment:inspections", gettext_lazy("Inspections"), (*OFFICE, Role.LEADER)),
+    ("assessment:reviews", gettext_lazy("Peer review"), None),
+    ("assessment:training", gettext_lazy("Training"), None),
+    ("assessment:criteria", gettext_lazy("Assessment criteria"), OFFICE),
+    ("assessment:settings", gettext_lazy("Assessment settings"), OFFICE),
 ]
 
 
@@ -60,14 +63,9 @@ def home(request):
     actor = get_actor(request)
     if actor.staff is None:
         raise PermissionDenied
-    who = {"staff"}
-    if queries.is_principal(actor):
-        who |= {"principal", "office"}
-    if actor.has_any(Role.ADMIN):
-        who.add("office")
     links = []
-    for name, label, audience in LINKS:
-        if audience in who:
+    for name, label, roles in LINKS:
+        if roles is None or actor.has_any(*roles):
             try:
                 links.append({"url": reverse(name), "label": label, "name": name})
             except NoReverseMatch:
