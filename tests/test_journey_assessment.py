@@ -63,18 +63,6 @@ def test_the_principal_reads_the_months_scores_and_approves_a_penalty(
     expect(desk.locator("#metrics-note")).to_contain_text("不计入得分")
     shoot(desk, "2-person-1280")
 
-    # The proposed penalty: approved with a reason.
-    desk.goto(base + reverse("assessment:proposal", args=[penalty.pk]))
-    desk.fill("textarea[name=decision_note]", "经核实情况属实，予以口头警告，请本人书面说明。")
-    with desk.expect_navigation():
-        desk.click("button[name=decision][value=approve]")
-    expect(desk.locator("main")).to_contain_text(zh(ProposalStatus.APPROVED.label))
-    shoot(desk, "3-approved-1280")
-    penalty.refresh_from_db()
-    assert penalty.status == ProposalStatus.APPROVED and penalty.decided_by == cast.principal.user
-    assert penalty.decision_note.startswith("经核实")
-    assert Notice.objects.filter(recipient=cast.guard.user, channel="inapp").exists()
-
     # The same pages on the principal's phone.
     phone = open_page(PHONE)
     log_in(phone, base, cast.principal)
@@ -86,3 +74,15 @@ def test_the_principal_reads_the_months_scores_and_approves_a_penalty(
         phone.goto(base + url)
         fits_phone(phone, name, targets=False)
         shoot(phone, name)
+
+    # The proposed penalty: approved with a reason.
+    desk.goto(base + reverse("assessment:proposal", args=[penalty.pk]))
+    desk.fill("textarea[name=decision_note]", "经核实情况属实，予以口头警告，请本人书面说明。")
+    with desk.expect_navigation():
+        desk.click("button[name=decision][value=approve]")
+    expect(desk.locator("main")).to_contain_text(zh(ProposalStatus.APPROVED.label))
+    shoot(desk, "3-approved-1280")
+    penalty.refresh_from_db()
+    assert penalty.status == ProposalStatus.APPROVED and penalty.decided_by == cast.principal.user
+    assert penalty.decision_note.startswith("经核实")
+    assert Notice.objects.filter(recipient=cast.guard.user, channel="inapp").exists()
