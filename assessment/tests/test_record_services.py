@@ -155,3 +155,17 @@ def test_a_term_score_is_the_mean_of_its_month_totals(cast):
     [found] = term_scores(cast.school, staff_ids=[cast.teacher.pk])
     assert found["term"] == term
     assert found["means"][cast.teacher.pk] == Decimal("75.0")
+
+
+def test_the_periodic_task_keeps_the_current_and_previous_month_fresh(cast):
+    from django.utils import timezone
+
+    from assessment.tasks_record import recompute_month_scores
+
+    this = timezone.localdate().replace(day=1)
+    crit = criterion(cast.school)
+    inspect(cast.school, this, cast.leader, {(cast.teacher, crit): "12"})
+    assert recompute_month_scores.apply().get() == "16 month scores computed"  # 2 months × 8 people
+    assert score(cast.teacher, this).total == Decimal("60.0")
+    assert score(cast.teacher, this).failing is False  # 60 % is the pass mark itself
+    assert MonthScore.objects.filter(school=cast.school, month=add_months(this, -1)).count() == 6

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,13 @@ def test_a_month_with_nothing_scored_shows_dashes(client, cast):
                     query=f"?month={date(2026, 3, 1):%Y-%m}")  # fmt: skip
     assert response.status_code == 200
     assert response.context["row"] is None
+
+
+def test_the_principal_recomputes_a_month_now(client, cast):
+    month = last_month()
+    crit = criterion(cast.school)
+    inspect(cast.school, month, cast.leader, {(cast.teacher, crit): "10"})
+    client.force_login(cast.principal.user)
+    response = client.post(reverse("assessment:scores-recompute"), {"month": f"{month:%Y-%m}"})
+    assert response.status_code == 302
+    assert MonthScore.objects.get(staff=cast.teacher, month=month).total == Decimal("50.0")
