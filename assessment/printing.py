@@ -29,6 +29,12 @@ def _section(title, header, rows, widths, st, usable, font) -> list:
     return [_p(title, st["head"]), _table(body, [usable * w for w in widths], font)]
 
 
+def _parts(score) -> str:
+    named = ((_("Inspections"), score.inspection), (_("Peer review"), score.peer),
+             (_("Feedback"), score.feedback))  # fmt: skip
+    return "，".join(f"{label} {value}" for label, value in named if value is not None)
+
+
 def record_pdf(record: dict) -> bytes:
     font = _font()
     st = _styles(font)
@@ -37,10 +43,10 @@ def record_pdf(record: dict) -> bytes:
     usable = A4[0] - 2 * MARGIN
     title = _("Annual assessment record %(year)s") % {"year": year}
     story = [
-        _p(f"{person.school.name} · {title}", st["title"]),
+        _p(f"{person.school.name}　{title}", st["title"]),
         Spacer(1, 3),
         _p(
-            _("%(name)s · %(position)s · scores out of %(full)s")
+            _("%(name)s, %(position)s, scores out of %(full)s")
             % {"name": person.name, "position": person.position, "full": settings.full_marks},
             st["body"],
         ),
@@ -49,9 +55,7 @@ def record_pdf(record: dict) -> bytes:
         (
             f"{m:%Y-%m}",
             "—" if s is None or s.total is None else f"{s.total}",
-            ""
-            if s is None
-            else "、".join(str(v) for v in (s.inspection, s.peer, s.feedback) if v is not None),
+            "" if s is None else _parts(s),
             _("Below the pass mark") if s is not None and s.failing else "",
         )
         for m, s in record["months"]
@@ -107,7 +111,7 @@ def record_pdf(record: dict) -> bytes:
     def footer(canvas, document) -> None:
         canvas.saveState()
         canvas.setFont(font, 8)
-        canvas.drawRightString(A4[0] - MARGIN, 8 * 2.83, f"{document.page} · {printed}")
+        canvas.drawRightString(A4[0] - MARGIN, 8 * 2.83, f"{document.page}　{printed}")
         canvas.restoreState()
 
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
