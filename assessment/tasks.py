@@ -1,5 +1,4 @@
 """Assessment's Celery tasks: each part's module is imported here so the worker registers it
 (autodiscovery only imports ``<app>.tasks``)."""
 
-from assessment import tasks_inspect  # noqa: F401
 from assessment import tasks_record  # noqa: F401
