@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from incidents.categories import Category, Severity, subcategory_choices
 from incidents.models import ClockKind, Incident
+from incidents.services import reporting
 from incidents.services.incident import TARGETS, clean_attachment
 
 MAX_FILES = 6
@@ -233,3 +234,52 @@ class PolicyForm(forms.Form):
                 wait = self.cleaned_data.get(f"step{n}_wait") or 0
                 steps.append({"targets": targets, "wait_minutes": wait})
         return steps
+
+
+class ClockRuleForm(forms.Form):
+    """One severity's report-up deadlines (prefix: the severity code). Severity IV owes
+    nothing unless ``owed`` is ticked; I–III always owe reports."""
+
+    owed = forms.BooleanField(label=_("Report severity IV incidents to the bureau too"),
+                              required=False)  # fmt: skip
+    verbal = forms.IntegerField(label=_("Verbal first report within (minutes)"), required=False)
+    written = forms.IntegerField(label=_("Written first report within (minutes)"), required=False)
+    daily_hour = forms.IntegerField(label=_("Daily progress report by (hour, 0–23)"),
+                                    required=False)  # fmt: skip
+    final_days = forms.IntegerField(label=_("Final report within (days of containing)"),
+                                    required=False)  # fmt: skip
+
+    def __init__(self, *args, severity: str, **kwargs):
+        super().__init__(*args, prefix=severity, **kwargs)
+        self.severity = severity
+        self.severity_label = Severity(severity).label
+        if severity != Severity.IV:
+            del self.fields["owed"]
+        limits = {
+            "verbal": (1, reporting.MAX_FIRST_REPORT_MINUTES),
+            "written": (1, reporting.MAX_FIRST_REPORT_MINUTES),
+            "daily_hour": (0, 23),
+            "final_days": (1, reporting.MAX_FINAL_DAYS),
+        }
+        for name, (low, high) in limits.items():
+            self.fields[name].widget.attrs.update({"min": low, "max": high, "inputmode": "numeric"})
+        _style(self)
+
+    @property
+    def owes(self) -> bool:
+        return "owed" not in self.fields or bool(self.cleaned_data.get("owed"))
+
+    def clean(self):
+        data = super().clean()
+        if self.errors or not self.owes:
+            return data
+        try:
+            reporting.check_rule(data)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                for message in messages:
+                    self.add_error(field, message)
+        return data
+
+    def rule(self) -> dict:
+        return {"severity": self.severity, **self.cleaned_data, "owed": self.owes}

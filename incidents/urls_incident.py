@@ -11,6 +11,7 @@ urlpatterns = [
     path("report/", views_incident.report, name="report"),
     path("report/subcategories/", views_incident.subcategories, name="subcategories"),
     path("policy/", views_incident.policy, name="policy"),
+    path("report-clocks/", views_incident.report_clocks, name="report-clocks"),
     path("<int:pk>/", views_incident.detail, name="detail"),
     path("<int:pk>/edit/", views_incident.edit, name="edit"),
     path("<int:pk>/attach/", views_incident.attach, name="attach"),

@@ -45,6 +45,7 @@ def _list_page(request, actor, template: str, *, bureau: bool = False):
             "categories": Category.choices,
             "leadership": actor.has_any(*LEADERSHIP),
             "can_policy": actor.has_any(Role.ADMIN),
+            "can_clocks": actor.is_bureau or actor.has_any(Role.ADMIN, Role.PRINCIPAL),
             "can_stats": actor.has_any(Role.ADMIN, Role.PRINCIPAL),
             "bureau": bureau,
         },
@@ -259,6 +260,59 @@ def policy(request):
             "form": form,
             "severity": severity,
             "severities": Severity.choices,
+            "nav_active": "incidents",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.ADMIN, Role.PRINCIPAL, bureau=True)
+def report_clocks(request):
+    """The report-up deadlines (初报 / 续报 / 终报 clocks) per severity: a bureau official
+    edits their bureau's; the school's office and principal read the ones that bind them."""
+    actor = get_actor(request)
+    bureau = actor.official.bureau if actor.is_bureau else actor.school.bureau
+    can_edit = actor.is_bureau
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied
+    preset = request.GET.get("preset", "") if can_edit else ""
+    if preset not in reporting.PRESETS:
+        preset = ""
+    rules = reporting.bureau_rules(bureau.pk if bureau else None, preset=preset)
+    for rule in rules:
+        rule["label"] = Severity(rule["severity"]).label
+    rows = [
+        forms.ClockRuleForm(request.POST or None, severity=rule["severity"], initial=rule)
+        for rule in rules
+    ]
+    valid = [form.is_valid() for form in rows]  # every row checked, every error shown
+    if request.method == "POST" and all(valid):
+        try:
+            reporting.save_bureau_rules(bureau_id=bureau.pk, rules=[f.rule() for f in rows])
+        except ValidationError as exc:
+            by_prefix = {form.prefix: form for form in rows}
+            for key, messages_ in exc.message_dict.items():
+                prefix, _sep, field = key.partition("-")
+                for message in messages_:
+                    by_prefix[prefix].add_error(field or None, message)
+        else:
+            messages.success(
+                request,
+                _("Reporting deadlines saved. New incidents use them; clocks already running "
+                  "keep their due times."),
+            )  # fmt: skip
+            return redirect("incidents:report-clocks")
+    return render(
+        request,
+        "incidents/incident/report_clocks.html",
+        {
+            "rows": rows,
+            "rules": rules,
+            "bureau": bureau,
+            "can_edit": can_edit,
+            "preset": preset,
+            "custom": any(rule["saved"] for rule in rules),
             "nav_active": "incidents",
         },
         status=400 if request.method == "POST" else 200,

@@ -250,6 +250,9 @@ TABLE: dict[str, Entry] = {
     "incidents:report": get(STAFF),
     "incidents:subcategories": get(LOGGED_IN, query=lambda w: "category=accident"),
     "incidents:policy": get(ADMINS),
+    # The report-up deadlines: each official sets their own bureau's; a school's office and
+    # principal read their bureau's (school B shares school A's bureau).
+    "incidents:report-clocks": get({"admin", "principal", "other_admin"} | BUREAUS),
     "incidents:detail": get(INCIDENT_READERS, lambda w: {"pk": w.incident.pk}),
     "incidents:edit": get(INCIDENT_EDITORS, lambda w: {"pk": w.incident.pk}),
     "incidents:attach": post(INCIDENT_EDITORS, lambda w: {"pk": w.incident.pk}),

@@ -41,6 +41,15 @@ DEFAULTS: dict[str, tuple[int, int]] = {
 DAILY_HOUR = 17
 FINAL_DAYS = 3
 WARN_FRACTION = 3  # warn when a third of the time is left (at least a minute before)
+# Ready-made sets a bureau can start from (verbal, written) per severity: one city's 15/30 for
+# I–II and 30/60 for III (the shipped defaults), one province's 20/40 for I–II.
+PRESETS: dict[str, dict[str, tuple[int, int]]] = {
+    "city": dict(DEFAULTS),
+    "province": {Severity.I: (20, 40), Severity.II: (20, 40), Severity.III: (30, 60)},
+}
+RATED = [Severity.I, Severity.II, Severity.III, Severity.IV]
+MAX_FIRST_REPORT_MINUTES = 24 * 60
+MAX_FINAL_DAYS = 60
 
 
 def deadlines(incident: Incident) -> dict | None:
@@ -61,7 +70,99 @@ def deadlines(incident: Incident) -> dict | None:
     if incident.severity not in DEFAULTS:
         return None
     verbal, written = DEFAULTS[incident.severity]
-    return {"verbal": verbal, "written": written, "daily_hour": DAILY_HOUR, "final_days": 3}
+    return {
+        "verbal": verbal,
+        "written": written,
+        "daily_hour": DAILY_HOUR,
+        "final_days": FINAL_DAYS,
+    }
+
+
+# --- a bureau's deadlines (the report clocks page) ---------------------------------------
+
+
+def bureau_rules(bureau_id: int | None, *, preset: str = "") -> list[dict]:
+    """The deadlines per rated severity as the page shows them: the bureau's saved rows, else
+    the shipped defaults (or ``preset``'s numbers). ``owed`` False: nothing is reported up for
+    that severity (IV, unless the bureau asks for it); ``saved``: the bureau set this row."""
+    rows = {
+        row.severity: row
+        for row in (ReportingPolicy.objects.filter(bureau_id=bureau_id) if bureau_id else [])
+    }
+    start = PRESETS.get(preset)
+    rules = []
+    for severity in RATED:
+        row = rows.get(severity)
+        if row is not None and start is None:
+            rules.append({
+                "severity": severity, "owed": True, "saved": True,
+                "verbal": row.verbal_minutes, "written": row.written_minutes,
+                "daily_hour": row.daily_hour, "final_days": row.final_days,
+            })  # fmt: skip
+            continue
+        verbal, written = (start or DEFAULTS).get(severity, (None, None))
+        owed = verbal is not None
+        if start is not None and severity == Severity.IV and row is not None:
+            owed, verbal, written = True, row.verbal_minutes, row.written_minutes
+        rules.append({
+            "severity": severity, "owed": owed, "saved": False,
+            "verbal": verbal or 60, "written": written or 120,
+            "daily_hour": DAILY_HOUR, "final_days": FINAL_DAYS,
+        })  # fmt: skip
+    return rules
+
+
+def check_rule(rule: dict) -> dict:
+    """One severity's deadlines, checked: each within a day, the written report no earlier
+    than the verbal one, the daily report by a whole hour, the final report within 60 days."""
+    errors = {}
+    verbal, written = rule.get("verbal"), rule.get("written")
+    for name, value in (("verbal", verbal), ("written", written)):
+        if value is None or not 1 <= value <= MAX_FIRST_REPORT_MINUTES:
+            errors[name] = _("Between 1 and %(n)s minutes.") % {"n": MAX_FIRST_REPORT_MINUTES}
+    if not errors and written < verbal:
+        errors["written"] = _("The written first report cannot be due before the verbal one.")
+    hour = rule.get("daily_hour")
+    if hour is None or not 0 <= hour <= 23:
+        errors["daily_hour"] = _("An hour of the day, 0 to 23.")
+    days = rule.get("final_days")
+    if days is None or not 1 <= days <= MAX_FINAL_DAYS:
+        errors["final_days"] = _("Between 1 and %(n)s days.") % {"n": MAX_FINAL_DAYS}
+    if errors:
+        raise ValidationError(errors)
+    return rule
+
+
+def save_bureau_rules(*, bureau_id: int, rules: list[dict]) -> None:
+    """Store a bureau's deadlines, every severity at once or none. I–III always owe reports;
+    IV only when ``owed``. New incidents use them; running clocks keep their due times."""
+    by_severity = {rule["severity"]: rule for rule in rules}
+    if set(by_severity) != set(RATED):
+        raise ValidationError(_("Give the deadlines for every severity."))
+    errors: dict[str, list[str]] = {}
+    for severity, rule in by_severity.items():
+        if severity != Severity.IV or rule.get("owed"):
+            try:
+                check_rule(rule)
+            except ValidationError as exc:  # keyed like the page's fields: "2-written"
+                errors.update({f"{severity}-{k}": v for k, v in exc.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic(durable=True):
+        for severity, rule in by_severity.items():
+            if severity == Severity.IV and not rule.get("owed"):
+                ReportingPolicy.objects.filter(bureau_id=bureau_id, severity=severity).delete()
+                continue
+            ReportingPolicy.objects.update_or_create(
+                bureau_id=bureau_id,
+                severity=severity,
+                defaults={
+                    "verbal_minutes": rule["verbal"],
+                    "written_minutes": rule["written"],
+                    "daily_hour": rule["daily_hour"],
+                    "final_days": rule["final_days"],
+                },
+            )
 
 
 def _warn_at(start: datetime, due: datetime) -> datetime:
