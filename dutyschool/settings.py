@@ -329,6 +329,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessment.tasks_record.recompute_month_scores",
         "schedule": float(env_int("SCORES_SECONDS", 3600)),
     },
+    # Inspectors of tomorrow's planned monthly inspection, told once from 16:00 the day before.
+    "remind-inspectors": {
+        "task": "assessment.tasks_inspect.remind_inspectors",
+        "schedule": 1800.0,
+    },
 }
 # Optional external watcher (healthchecks.io style): GET on success, GET <url>/fail otherwise.
 PIPELINE_PING_URL = env_str("PIPELINE_PING_URL", "")
