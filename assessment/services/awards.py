@@ -142,7 +142,11 @@ def propose(
 
 
 def _locked(proposal: Proposal) -> Proposal:
-    return Proposal.objects.select_for_update().select_related("subject__user").get(pk=proposal.pk)
+    return (
+        Proposal.objects.select_for_update(of=("self",))
+        .select_related("subject__user", "school")
+        .get(pk=proposal.pk)
+    )
 
 
 def decide(*, proposal: Proposal, actor: Actor, approve: bool, note: str = "") -> Proposal:
