@@ -287,8 +287,9 @@ def test_raise_flag_is_idempotent_extends_a_run_and_tells_the_principal_once(cas
 
 
 def test_the_principal_closes_a_flag_with_the_outcome(cast):
-    flag = awards.raise_flag(school=cast.school, staff=cast.teacher,
-                             first_month=date(2026, 9, 1), last_month=date(2026, 10, 1))  # fmt: skip
+    sep, oct_, nov = date(2026, 9, 1), date(2026, 10, 1), date(2026, 11, 1)
+    flag = awards.raise_flag(school=cast.school, staff=cast.teacher, first_month=sep,
+                             last_month=oct_)  # fmt: skip
     with pytest.raises(PermissionDenied):
         awards.close_flag(flag=flag, actor=as_(cast.admin), note="看过")
     with pytest.raises(ValidationError):
@@ -299,6 +300,6 @@ def test_the_principal_closes_a_flag_with_the_outcome(cast):
     with pytest.raises(ValidationError):
         awards.close_flag(flag=flag, actor=as_(cast.principal), note="再次")
     # A new run after the review is a new flag.
-    new = awards.raise_flag(school=cast.school, staff=cast.teacher,
-                            first_month=date(2026, 10, 1), last_month=date(2026, 11, 1))  # fmt: skip
+    new = awards.raise_flag(school=cast.school, staff=cast.teacher, first_month=oct_,
+                            last_month=nov)  # fmt: skip
     assert new.pk != flag.pk and new.status == FlagStatus.OPEN
