@@ -240,8 +240,11 @@ class ClockRuleForm(forms.Form):
     """One severity's report-up deadlines (prefix: the severity code). Severity IV owes
     nothing unless ``owed`` is ticked; I–III always owe reports."""
 
-    owed = forms.BooleanField(label=_("Report severity IV incidents to the bureau too"),
-                              required=False)  # fmt: skip
+    owed = forms.BooleanField(
+        label=_("Report severity IV incidents to the bureau too"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
     verbal = forms.IntegerField(label=_("Verbal first report within (minutes)"), required=False)
     written = forms.IntegerField(label=_("Written first report within (minutes)"), required=False)
     daily_hour = forms.IntegerField(label=_("Daily progress report by (hour, 0–23)"),

@@ -1,5 +1,6 @@
-"""The principal's dashboard: open incidents by severity and age, the unacknowledged marked,
-median times to acknowledge and to contain, and what awaits a post-incident report or review."""
+"""What the principal sees: the dashboard (open incidents by severity and age, the
+unacknowledged marked, median times to acknowledge and to contain, what awaits a post-incident
+report or review) and one incident's full timeline."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.utils import timezone
 
 from incidents.categories import Severity, Status
 from incidents.queries.incident import dashboard
-from incidents.services.incident import acknowledge_incident, change_status
+from incidents.services.incident import acknowledge_incident, change_status, update_incident
 from incidents.services.review import submit_report
 from incidents.tests.factories_incident import report, shift_now
 from incidents.tests.factories_review import actor, write_report
@@ -57,3 +58,44 @@ def test_open_incidents_by_severity_and_age_with_the_medians_and_the_review_queu
     assert "校门" in text and "乙校" not in text
     assert text.index("II — serious") < text.index("III — major") < text.index("IV — ordinary")
     assert "Report awaiting review" in text
+
+
+def test_the_incident_page_tells_what_happened_who_knew_when_and_what_was_learned(cast, client):
+    """Every kind of entry on one incident's timeline, as the principal reads it: the report,
+    each notice and to whom, the acknowledgement, the completed report, a plan step ticked,
+    the verbal report up, the status changes and the post-incident report's review."""
+    from incidents.services.plans import tick_step
+    from incidents.services.reporting import log_report
+    from incidents.services.review import decide_report
+    from incidents.tests.factories_review import make_plan
+    from notifications.escalation import advance_due_escalations
+
+    shift_now(cast)
+    make_plan(cast)
+    incident = report(cast, severity=Severity.III)
+    advance_due_escalations()
+    acknowledge_incident(incident=incident, actor=cast.leader.user)
+    changes = {"services_called": ["119"], "first_measures": "疏散三楼学生"}
+    update_incident(incident=incident, actor=cast.teacher.user, changes=changes)
+    step = incident.plan.version.steps.order_by("position").first()
+    tick_step(incident=incident, step_id=step.pk, actor=actor(cast.teacher))
+    log_report(incident=incident, kind="verbal", actor=cast.principal.user,
+               contact="区教育局安全科 张科长")  # fmt: skip
+    change_status(incident=incident, to=Status.RESPONDING, actor=cast.leader.user)
+    change_status(incident=incident, to=Status.CONTAINED, actor=cast.leader.user)
+    draft = write_report(cast, incident)
+    submit_report(report=draft, actor=actor(cast.teacher))
+    decide_report(report=draft, actor=actor(cast.principal), accept=False, comment="补充原因")
+
+    client.force_login(cast.principal.user)
+    page = client.get(reverse("incidents:detail", args=[incident.pk]), HTTP_ACCEPT_LANGUAGE="en")
+    timeline = page.context["timeline"]
+    kinds = {entry["kind"] for entry in timeline}
+    assert kinds >= {"reported", "notice", "acknowledged", "updated", "plan_step", "report_up",
+                     "status", "review"}  # fmt: skip
+    [notice] = [entry for entry in timeline if entry["kind"] == "notice"]
+    assert {n["to"] for n in notice["notices"]} == {cast.leader.name, cast.principal.name}
+    text = page.content.decode()
+    for fact in ("区教育局安全科 张科长", "疏散三楼学生", step.text, "补充原因", cast.leader.name):
+        assert fact in text, fact
+    assert [entry["at"] for entry in timeline] == sorted(entry["at"] for entry in timeline)
