@@ -16,8 +16,9 @@ from datetime import timedelta
 from django.utils import timezone
 
 from incidents.categories import Severity, Status
-from incidents.models import EventKind, Incident, IncidentEvent
+from incidents.models import ClockKind, EventKind, Incident, IncidentEvent
 from incidents.services import incident as services
+from incidents.services.reporting import log_report
 from notifications.escalation import advance_escalation
 from notifications.models import EscalationEvent, Notice, NoticeStatus
 from staff.models import Role, Staff
@@ -57,6 +58,39 @@ def _run_steps(incident: Incident, at) -> None:
         Notice.objects.filter(event__startswith=f"escalation:{link.escalation_id}:").update(
             created_at=at, due_at=at, sent_at=at, read_at=at, status=NoticeStatus.SENT
         )
+
+
+BUREAU_DESK = "区教育局安全稳定科"
+
+
+def _report_up(incident: Incident, principal: Staff, at, final: str, now) -> None:
+    """The reports up the chain the severity owes, made in time: the verbal first report by
+    phone, the written one, a follow-up for the most severe, each day's progress report while
+    the incident is open and the final report once contained. So the demo's timelines show
+    初报 / 续报 / 终报 and no old clock lapses (and alarms everyone) when the worker starts."""
+    if not incident.report_clocks.exists():
+        return
+    user = principal.user
+
+    def log(kind, when, text, contact=BUREAU_DESK):
+        log_report(incident=incident, kind=kind, actor=user, contact=contact, text=text, now=when)
+
+    log(ClockKind.VERBAL, at + timedelta(minutes=9), "电话报告：时间、地点、经过、已采取的措施。",
+        contact=f"{BUREAU_DESK} 值班电话")  # fmt: skip
+    log(ClockKind.WRITTEN, at + timedelta(minutes=24), "书面初报：快报事实，原因待查。")
+    if incident.severity in (Severity.I, Severity.II):
+        log(ClockKind.FOLLOWUP, at + timedelta(hours=3), "续报：现场已处置，补报新增情况。")
+    while final not in (Status.CONTAINED, Status.CLOSED):
+        daily = (
+            incident.report_clocks.filter(kind=ClockKind.DAILY, done_at__isnull=True)
+            .order_by("number")
+            .first()
+        )
+        if daily is None or daily.due_at > now:
+            break
+        log(ClockKind.DAILY, daily.due_at - timedelta(minutes=30), "当日进展报告。")
+    if incident.report_clocks.filter(kind=ClockKind.FINAL, done_at__isnull=True).exists():
+        log(ClockKind.FINAL, at + timedelta(days=1), "终报：处置结果、原因分析和整改措施。")
 
 
 def seed(school) -> list[str]:
@@ -106,6 +140,7 @@ def seed(school) -> list[str]:
                 incident=incident, to=status, actor=leader.user,
                 now=at + timedelta(minutes=10 + 50 * n),
             )  # fmt: skip
+        _report_up(incident, principal, at, final, now)
         if final == Status.CLOSED:
             closed = at + timedelta(days=4)
             Incident.objects.filter(pk=incident.pk).update(status=Status.CLOSED, closed_at=closed)

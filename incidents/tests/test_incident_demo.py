@@ -29,3 +29,27 @@ def test_the_demo_has_incidents_in_every_status_and_severity_and_reseeding_adds_
     principal = Staff.objects.filter(school=school, roles__role="principal").first()
     kinds = [e["kind"] for e in timeline(oldest, actor_for(principal.user))]
     assert {"reported", "notice", "acknowledged", "updated", "status"} <= set(kinds)
+
+
+@pytest.mark.django_db
+def test_the_demo_reports_up_in_time_and_no_old_clock_lapses():
+    """The demo's serious incidents carry their 初报 / 续报 / 终报, and starting the worker on it
+    raises no overdue alarm about reports weeks old."""
+    from django.utils import timezone
+
+    from incidents.models import ClockKind, ReportClock
+    from incidents.services.reporting import process_clocks
+
+    call_command("seed_demo", stdout=io.StringIO())
+    school = School.objects.get(name=SCHOOL_NAME)
+    clocks = ReportClock.objects.filter(incident__school=school)
+    done = set(clocks.filter(done_at__isnull=False).values_list("kind", flat=True))
+    assert done == {ClockKind.VERBAL, ClockKind.WRITTEN, ClockKind.FOLLOWUP, ClockKind.DAILY,
+                    ClockKind.FINAL}  # fmt: skip
+    assert not clocks.filter(done_at__gt=timezone.now()).exists()
+    assert process_clocks() == 0
+    assert not clocks.filter(lapsed_at__isnull=False, incident__status="responding").exists()
+    oldest = Incident.objects.filter(school=school).order_by("occurred_at").first()
+    principal = Staff.objects.filter(school=school, roles__role="principal").first()
+    kinds = [e["kind"] for e in timeline(oldest, actor_for(principal.user))]
+    assert kinds.count("report_up") == 3  # verbal, written, final
