@@ -11,36 +11,19 @@ Set SCREENSHOT_DIR to keep the screenshots; otherwise they go to pytest's tmp_pa
 
 from __future__ import annotations
 
-import io
-import os
-import shutil
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
 from staff.models import Role
+from tests.browserkit import DEMO_PASSWORD, NAV_TARGETS, PHONE, fits_phone, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PASSWORD = "duty2026"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
-MIN_TAP = 44  # px: the height every tap target keeps on a phone
-# What counts as a tap target here: controls, navigation and links alone in a table cell.
-# Links inside running text are exempt.
-TAP_TARGETS = (
-    ".btn, .nav-link, .dropdown-item, .navbar-toggler, .navbar-brand, .list-group-item-action, "
-    ".page-link, "
-    "td > a, a[href^='tel:'], select, textarea, "
-    "input:not([type=hidden]):not([type=checkbox]):not([type=radio])"
-)
+DESKTOP = {"width": 1280, "height": 800}  # a laptop's window (the kit's DESKTOP is 900 high)
 # A staff list with a problem on every row: the import page then lists them in a table.
 BAD_STAFF_LIST = (
     "姓名,职务,手机,紧急联系人,紧急联系电话,可担任值班角色\n"
@@ -124,17 +107,6 @@ LOGINS = [
     ),
 ]
 
-# document.documentElement.scrollWidth is the page's full width including any overflow.
-SCROLL_WIDTH = "() => document.documentElement.scrollWidth"
-SMALL_TARGETS = """(args) => {
-  const [selector, min] = args;
-  return Array.from(document.querySelectorAll(selector))
-    .filter((el) => el.offsetParent !== null && el.type !== 'hidden')
-    .map((el) => ({text: (el.innerText || el.value || el.name || el.className).trim().slice(0, 40),
-                   height: el.getBoundingClientRect().height}))
-    .filter((box) => box.height > 0 && box.height < min);
-}"""
-
 
 def zh(message: str) -> str:
     """``message`` as the Chinese page shows it (still English while a msgid is untranslated)."""
@@ -142,104 +114,24 @@ def zh(message: str) -> str:
         return gettext(message)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _allow_orm_beside_playwright():
-    """Playwright's sync API keeps an event loop running in this thread, and Django refuses ORM
-    calls from a thread with a running loop unless told it is safe (it is: nothing async here)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
-
-
-@pytest.fixture(scope="module")
-def browser(_allow_orm_beside_playwright):
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    yield browser
-    browser.close()
-    playwright.stop()
-
-
-@pytest.fixture
-def demo(live_server, settings):
-    """The demo school, hashed with a fast hasher: the real PBKDF2 costs about a second a login."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", stdout=io.StringIO())
-    return live_server
-
-
-@dataclass
-class Console:
-    messages: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def csp_violations(self) -> list[str]:
-        return [
-            m
-            for m in self.messages + self.errors
-            if "Content Security Policy" in m or "Refused to" in m
-        ]
-
-
-@pytest.fixture
-def page(browser):
-    """A fresh context per test: a phone-sized window with a Chinese browser, as on a teacher's
-    phone. Console output and uncaught script errors are collected on ``page.console``."""
-    context = browser.new_context(viewport=PHONE, locale="zh-CN")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    console = Console()
-    page.on("console", lambda msg: console.messages.append(f"{msg.type}: {msg.text}"))
-    page.on("pageerror", lambda exc: console.errors.append(str(exc)))
-    page.console = console
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def shots(tmp_path):
-    """Save a screenshot into tmp_path and, when SCREENSHOT_DIR is set, copy it there too."""
-    keep = os.environ.get("SCREENSHOT_DIR")
-
-    def shoot(page, name: str, *, full_page: bool = True) -> Path:
-        path = tmp_path / f"{name}.png"
-        page.screenshot(path=str(path), full_page=full_page)
-        if keep:
-            Path(keep).mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, Path(keep) / path.name)
-        return path
-
-    return shoot
-
-
-def log_in(page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}{reverse('login')}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("form button[type=submit]")
-    assert page.url == f"{base_url}{reverse('home')}", f"login as {username} failed: {page.url}"
+def log_in_demo(page, base_url: str, username: str) -> None:
+    log_in(page, base_url, username, DEMO_PASSWORD, lands_on=reverse("home"))
 
 
 def assert_fits_phone(page, where: str) -> None:
-    width = page.evaluate(SCROLL_WIDTH)
-    assert width <= PHONE["width"], f"{where} scrolls sideways at 390 px: {width} px wide"
-    small = page.evaluate(SMALL_TARGETS, [TAP_TARGETS, MIN_TAP])
-    assert not small, f"{where} has tap targets under {MIN_TAP} px: {small}"
+    fits_phone(page, where, selector=NAV_TARGETS)
 
 
-def check_both_widths(page, shots, name: str) -> None:
+def check_both_widths(page, shoot, name: str) -> None:
     """The current page fits a phone, shows the full navigation on a desktop; both shot."""
     page.set_viewport_size(PHONE)
     assert_fits_phone(page, name)
-    shots(page, f"{name}-390")
+    shoot(page, f"{name}-390")
     page.set_viewport_size(DESKTOP)
     assert page.locator("#main-nav").is_visible()
     # The bar stays on one line on a desktop (menus keep it short).
     assert page.locator(".site-nav").bounding_box()["height"] < 80, f"{name}: the bar wraps"
-    shots(page, f"{name}-1280")
+    shoot(page, f"{name}-1280")
 
 
 def nav_hrefs(page) -> set[str]:
@@ -253,9 +145,9 @@ def nav_hrefs(page) -> set[str]:
 
 
 @pytest.mark.parametrize("login", LOGINS, ids=[login.username for login in LOGINS])
-def test_each_role_sees_its_home_and_only_its_pages(demo, page, shots, login):
+def test_each_role_sees_its_home_and_only_its_pages(demo, page, shoot, login):
     base = demo.url
-    log_in(page, base, login.username)
+    log_in_demo(page, base, login.username)
     assert page.locator("html").get_attribute("lang") == "zh-hans"
 
     # Who I am: name and role(s).
@@ -277,7 +169,7 @@ def test_each_role_sees_its_home_and_only_its_pages(demo, page, shots, login):
     # Phone: the menu is collapsed behind the toggler and opens with Bootstrap's script.
     menu = page.locator("#main-nav")
     assert not menu.is_visible()
-    shots(page, f"{login.username}-home-390")
+    shoot(page, f"{login.username}-home-390")
     assert_fits_phone(page, f"home for {login.username}")
     page.click(".navbar-toggler")
     menu.locator("a.nav-link").first.wait_for(state="visible")
@@ -288,20 +180,20 @@ def test_each_role_sees_its_home_and_only_its_pages(demo, page, shots, login):
         toggles.first.click()
         menu.locator(".dropdown-menu.show a.dropdown-item").first.wait_for(state="visible")
         assert_fits_phone(page, f"open submenu for {login.username}")
-    shots(page, f"{login.username}-menu-390", full_page=False)
+    shoot(page, f"{login.username}-menu-390", full_page=False)
 
     # Every page the role may open (Django's own admin aside) fits a phone and a desktop.
     for name in sorted(login.nav - {"admin:index"} | {"password_change"}):
         page.set_viewport_size(PHONE)
         response = page.goto(f"{base}{reverse(name)}")
         assert response.status == 200, f"{login.username} gets {response.status} on {name}"
-        check_both_widths(page, shots, f"{login.username}-{name.replace(':', '-')}")
+        check_both_widths(page, shoot, f"{login.username}-{name.replace(':', '-')}")
         if name == "staff:list":  # and one person's card, opened from the directory
             page.set_viewport_size(PHONE)
             with page.expect_navigation():
                 page.locator("table tbody td > a").first.click()
             assert page.locator("main h1").inner_text().strip() == "丁天宇"
-            check_both_widths(page, shots, f"{login.username}-staff-detail")
+            check_both_widths(page, shoot, f"{login.username}-staff-detail")
         if name == "staff:import":  # and the list of problems in a rejected file
             page.set_viewport_size(PHONE)
             page.set_input_files(
@@ -311,22 +203,21 @@ def test_each_role_sees_its_home_and_only_its_pages(demo, page, shots, login):
             with page.expect_navigation():
                 page.locator("main form button[type=submit]").click()
             assert page.locator("table.import-errors tbody tr").count() == 3
-            check_both_widths(page, shots, f"{login.username}-staff-import-errors")
+            check_both_widths(page, shoot, f"{login.username}-staff-import-errors")
 
-    assert not page.console.csp_violations(), page.console.csp_violations()
-    assert not page.console.errors, page.console.errors
+    assert not page.errors, page.errors
 
 
-def test_language_switcher_in_the_footer(demo, page, shots):
+def test_language_switcher_in_the_footer(demo, page, shoot):
     base = demo.url
     page.set_viewport_size(DESKTOP)
     page.goto(f"{base}{reverse('login')}")
     html = page.locator("html")
     assert html.get_attribute("lang") == "zh-hans"
-    shots(page, "login-1280")
+    shoot(page, "login-1280")
     page.set_viewport_size(PHONE)
     assert_fits_phone(page, "login page")
-    shots(page, "login-390")
+    shoot(page, "login-390")
     page.set_viewport_size(DESKTOP)
 
     # Switch before logging in: the choice sticks through the login.
@@ -335,14 +226,14 @@ def test_language_switcher_in_the_footer(demo, page, shots):
         switcher.get_by_role("button", name="English").click()
     assert html.get_attribute("lang") == "en"
     assert page.get_by_role("button", name="Log in", exact=True).is_visible()
-    log_in(page, base, "leader")
+    log_in_demo(page, base, "leader")
     assert html.get_attribute("lang") == "en"
     assert page.get_by_role("button", name="Log out").is_visible()
     assert page.get_by_role("heading", name="Hello, 余明轩").is_visible()
-    shots(page, "language-en-1280")
+    shoot(page, "language-en-1280")
     page.set_viewport_size(PHONE)
     assert_fits_phone(page, "English home")
-    shots(page, "language-en-390")
+    shoot(page, "language-en-390")
     page.set_viewport_size(DESKTOP)
 
     # Back to Chinese on a deeper page: the switcher returns to the same page.
@@ -356,22 +247,20 @@ def test_language_switcher_in_the_footer(demo, page, shots):
     # The current language's button is marked as such.
     assert switcher.get_by_role("button", name="简体中文").get_attribute("aria-current") == "true"
     assert switcher.get_by_role("button", name="English").get_attribute("aria-current") is None
-    shots(page, "language-zh-1280")
+    shoot(page, "language-zh-1280")
 
-    assert not page.console.csp_violations(), page.console.csp_violations()
-    assert not page.console.errors, page.console.errors
+    assert not page.errors, page.errors
 
 
-def test_teacher_opening_staff_import_gets_the_403_page(demo, page, shots):
+def test_teacher_opening_staff_import_gets_the_403_page(demo, page, shoot):
     base = demo.url
-    log_in(page, base, "teacher")
+    log_in_demo(page, base, "teacher")
     response = page.goto(f"{base}{reverse('staff:import')}")
     assert response.status == 403
     assert page.get_by_role("heading", name=zh("No access")).is_visible()
     assert page.get_by_role("link", name=zh("Back to home")).is_visible()
     assert page.locator("input[type=file]").count() == 0
     assert_fits_phone(page, "403 page")
-    shots(page, "teacher-403-390")
+    shoot(page, "teacher-403-390")
 
-    assert not page.console.csp_violations(), page.console.csp_violations()
-    assert not page.console.errors, page.console.errors
+    assert not page.errors, page.errors

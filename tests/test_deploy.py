@@ -10,6 +10,8 @@ import signal
 import ssl
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -341,3 +343,169 @@ def test_docker_compose_runs_the_units_commands_with_persistent_redis_and_one_be
         assert Path(unit[0]).name == service["command"][0]
         assert unit[1:] == service["command"][1:], name
     assert not services["beat"].get("deploy"), "beat must never be scaled"
+
+
+# ---- the streaming replica recipe of docs/deploy.md ---------------------------------------------
+
+
+@pytest.fixture
+def workdir():
+    """A directory the postgres user can reach (pytest's own tmp_path is private to root)."""
+    path = Path(tempfile.mkdtemp(prefix="dutyschool-replica-"))
+    os.chmod(path, 0o755)  # noqa: S103 - the postgres user must reach its directories
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_the_documented_streaming_replica_follows_the_primary_and_can_be_promoted(workdir):
+    from psycopg2 import errors
+
+    from tests.test_pitr import Cluster, pg_bin
+
+    doc = (ROOT / "docs" / "deploy.md").read_text()
+    section = doc[doc.index("### Streaming replica") :]
+    sql = re.findall(r"^(CREATE ROLE .+;|SELECT pg_create_physical_replication_slot.+;)$",
+                     section, re.M)  # fmt: skip
+    assert len(sql) == 2, "the role and the slot statements"
+    command = re.search(r"^pg_basebackup (.+)$", section, re.M)
+    assert command, "the pg_basebackup line"
+    args = command.group(1).split()
+    assert {"-R", "-S"} <= set(args)
+    primary = Cluster(workdir / "primary", workdir / "primary.log")
+    primary.data.mkdir()
+    replica_dir = workdir / "replica"
+    replica_dir.mkdir(mode=0o700)
+    primary.own(primary.data, replica_dir)
+    subprocess.run(
+        [pg_bin("initdb"), "-D", str(primary.data), "-U", "dutyschool", "--auth=trust"],
+        check=True, stdout=subprocess.DEVNULL, **primary.as_user,
+    )  # fmt: skip
+    primary.start()
+    replica = Cluster(replica_dir, workdir / "replica.log")
+    try:
+        conn = primary.connect()
+        with conn.cursor() as cursor:
+            for statement in sql:
+                cursor.execute(statement)
+            cursor.execute("CREATE TABLE duty_log (id serial PRIMARY KEY, text text)")
+            cursor.execute("INSERT INTO duty_log (text) VALUES ('before the copy')")
+        # The documented line, with this machine's host, port and directory.
+        args[args.index("-h") + 1] = "127.0.0.1"
+        args[args.index("-D") + 1] = str(replica_dir)
+        args.remove("-P")  # progress output only
+        subprocess.run(
+            [pg_bin("pg_basebackup"), *args, "-p", str(primary.port)],
+            check=True, capture_output=True, timeout=120, **primary.as_user,
+        )  # fmt: skip
+        assert (replica_dir / "standby.signal").exists()
+        assert "primary_conninfo" in (replica_dir / "postgresql.auto.conf").read_text()
+        replica.start()
+        copy = replica.connect()
+        with conn.cursor() as cursor:
+            cursor.execute("INSERT INTO duty_log (text) VALUES ('after the copy')")
+
+        def rows() -> list[str]:
+            with copy.cursor() as cursor:
+                cursor.execute("SELECT text FROM duty_log ORDER BY id")
+                return [row[0] for row in cursor.fetchall()]
+
+        deadline = time.monotonic() + 30
+        while rows() != ["before the copy", "after the copy"]:
+            assert time.monotonic() < deadline, (rows(), replica.log.read_text()[-3000:])
+            time.sleep(0.2)
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT state FROM pg_stat_replication")
+            assert [row[0] for row in cursor.fetchall()] == ["streaming"]
+            cursor.execute("SELECT active FROM pg_replication_slots")
+            assert cursor.fetchall() == [(True,)]
+        with copy.cursor() as cursor, pytest.raises(errors.ReadOnlySqlTransaction):
+            cursor.execute("INSERT INTO duty_log (text) VALUES ('on the standby')")
+        # Failover: promote the replica; it takes writes.
+        with copy.cursor() as cursor:
+            cursor.execute("SELECT pg_promote()")
+            assert cursor.fetchone()[0] is True
+            cursor.execute("INSERT INTO duty_log (text) VALUES ('after promotion')")
+        assert rows()[-1] == "after promotion"
+        conn.close()
+        copy.close()
+    finally:
+        replica.stop()
+        primary.stop()
+
+
+# ---- recipes of docs/deploy.md -------------------------------------------------------------------
+
+
+def test_the_documented_secret_commands_make_usable_keys():
+    from cryptography.fernet import Fernet
+
+    doc = (ROOT / "docs" / "deploy.md").read_text()
+    secret = re.search(r'`python3 -c "(import secrets;[^"]+)"`', doc)
+    fernet = re.search(r'`\.venv/bin/python -c "(from cryptography[^"]+)"`', doc)
+    assert secret and fernet, "docs/deploy.md gives both commands"
+    keys = []
+    for code in (secret.group(1), fernet.group(1), secret.group(1)):
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                timeout=30, check=True)  # fmt: skip
+        keys.append(result.stdout.strip())
+    assert len(keys[0]) >= 50 and keys[0] != keys[2]  # random, long enough for check --deploy
+    token = Fernet(keys[1].encode()).encrypt(b"110105198507043011")
+    assert Fernet(keys[1].encode()).decrypt(token) == b"110105198507043011"
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_reloading_the_web_unit_during_traffic_drops_no_request(tmp_path):
+    """Upgrade step 3: `systemctl reload dutyschool-web` is the unit's ExecReload (HUP to
+    gunicorn): new workers start, the old ones finish; clients see no error meanwhile."""
+    from conftest import _test_database_url
+
+    unit = (UNIT_DIR / "dutyschool-web.service").read_text()
+    assert "ExecReload=/bin/kill -HUP $MAINPID" in unit
+    port = free_port()
+    env = {
+        **os.environ,
+        **{k: v for k, v in example_env().items() if k.startswith("WEB_")},
+        "WEB_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2",
+        "DATABASE_URL": _test_database_url(),
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
+    web = Process("web", exec_start("dutyschool-web.service", env), env, tmp_path / "web.log")
+    base = f"http://127.0.0.1:{port}"
+    statuses: list[int | str] = []
+    stop = threading.Event()
+
+    def client():
+        while not stop.is_set():
+            try:
+                with urllib.request.urlopen(f"{base}/accounts/login/", timeout=30) as response:
+                    statuses.append(response.status)
+            except (OSError, urllib.error.HTTPError) as exc:
+                statuses.append(repr(exc))
+
+    try:
+        web.wait_for_http(f"{base}/healthz")
+        booted = web.output().count("Booting worker")
+        threads = [threading.Thread(target=client) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        time.sleep(1)
+        before = len(statuses)
+        os.kill(web.proc.pid, signal.SIGHUP)  # $MAINPID: the gunicorn master
+        deadline = time.monotonic() + 60
+        while web.output().count("Booting worker") < booted + 2:
+            assert time.monotonic() < deadline, web.output()[-3000:]
+            time.sleep(0.2)
+        time.sleep(3)  # the new workers serve; the old ones are gone
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert "handling signal: hup" in web.output().lower()
+        assert len(statuses) > before > 0
+        assert set(statuses) == {200}, [s for s in statuses if s != 200][:5]
+        assert web.proc.poll() is None  # the master stays: systemd sees no restart
+    finally:
+        stop.set()
+        web.stop()

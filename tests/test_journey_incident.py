@@ -9,10 +9,7 @@ Screenshots go to SCREENSHOT_DIR when set, else pytest's tmp_path."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -26,64 +23,14 @@ from incidents.tests.factories_incident import shift_now
 from notifications.escalation import advance_due_escalations
 from staff.queries import actor_for
 from staff.tests.factories import PASSWORD
+from tests.browserkit import DESKTOP, PHONE, fits_phone, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM must still be allowed.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        yield browser
-        browser.close()
-
-
-def new_page(browser, viewport, errors):
-    context = browser.new_context(locale="zh-CN", viewport=viewport)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda m: "Refused" in m.text and errors.append(m.text))
-    return page
-
-
-@pytest.fixture
-def shoot(tmp_path):
-    keep = os.environ.get("SCREENSHOT_DIR")
-
-    def shot(page, name: str) -> Path:
-        path = tmp_path / f"journey-incident-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        if keep:
-            Path(keep).mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, Path(keep) / path.name)
-        return path
-
-    return shot
-
-
-def log_in(page, base: str, person) -> None:
-    page.goto(base + reverse("login"))
-    page.fill("input[name=username]", person.user.username)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("form button[type=submit]")
 
 
 def zh(message) -> str:
     with translation.override("zh-hans"):
         return str(message)
-
-
-def fits_phone(page) -> None:
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def write_report(cast, incident, *, lessons: str):
@@ -111,7 +58,7 @@ def write_report(cast, incident, *, lessons: str):
 
 
 def test_the_principal_follows_a_reported_incident_to_its_accepted_review(
-    live_server, browser, cast, shoot, settings
+    live_server, open_page, cast, shoot, settings
 ):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     for person in (cast.teacher, cast.principal):
@@ -119,13 +66,12 @@ def test_the_principal_follows_a_reported_incident_to_its_accepted_review(
         person.user.save(update_fields=["password"])
     shift_now(cast)
     base = live_server.url
-    errors: list[str] = []
 
     # A teacher on a phone: the list's big button, a short first report, severity III.
-    phone = new_page(browser, PHONE, errors)
+    phone = open_page(PHONE)
     log_in(phone, base, cast.teacher)
     phone.goto(base + reverse("incidents:list"))
-    fits_phone(phone)
+    fits_phone(phone, targets=False)
     phone.click(".report-button")
     phone.select_option("#id_category", "natural")
     # The sub-categories follow the category without a page reload (htmx).
@@ -136,20 +82,20 @@ def test_the_principal_follows_a_reported_incident_to_its_accepted_review(
     phone.select_option("#id_severity", "3")
     phone.fill("#id_location", "教学楼三楼配电间")
     phone.fill("#id_summary", "三楼配电间冒烟，烟雾报警器响，已疏散三楼学生。")
-    fits_phone(phone)
+    fits_phone(phone, targets=False)
     shoot(phone, "1-teacher-report-390")
     with phone.expect_navigation():
         phone.click("button[type=submit].btn-danger")
     incident = Incident.objects.get()
     assert incident.severity == "3" and incident.reporter == cast.teacher
-    fits_phone(phone)
+    fits_phone(phone, targets=False)
     shoot(phone, "2-teacher-reported-390")
 
     # The worker runs the first step: severity III tells the leader and the principal at once.
     advance_due_escalations()
 
     # The principal's dashboard shows it, not yet acknowledged.
-    desk = new_page(browser, DESKTOP, errors)
+    desk = open_page(DESKTOP)
     log_in(desk, base, cast.principal)
     desk.goto(base + reverse("incidents:list"))
     desk.click("text=校长工作台")
@@ -196,6 +142,6 @@ def test_the_principal_follows_a_reported_incident_to_its_accepted_review(
 
     # The same page on the principal's phone: it fits.
     desk.set_viewport_size(PHONE)
-    fits_phone(desk)
+    fits_phone(desk, targets=False)
     shoot(desk, "7-principal-incident-390")
-    assert not errors, errors
+    assert not desk.errors, desk.errors

@@ -15,9 +15,7 @@ on between two and three hours old when the test starts.
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -41,22 +39,15 @@ from logbook.models import (
 from logbook.tests.factories import ALL_DAYS, make_roster, put_on_duty
 from roster.models import Shift, ShiftType
 from staff.models import Role
-from staff.tests.factories import PASSWORD
+from tests.browserkit import PHONE, SMALL_TARGETS, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PHONE = {"width": 390, "height": 844}
-MIN_TAP = 44
+MIN_TAP = 44  # the kit's SMALL_TARGETS threshold
 TAP_TARGETS = (
     ".btn, .nav-link, .navbar-toggler, .list-group-item-action, .page-link, select, textarea, "
     "input:not([type=hidden]):not([type=checkbox]):not([type=radio]):not([type=file])"
 )
-SMALL_TARGETS = """([selector, min]) => Array.from(document.querySelectorAll(selector))
-  .filter((el) => el.offsetParent !== null)
-  .map((el) => ({text: (el.id || el.innerText || el.name || el.className).trim().slice(0, 40),
-                 height: Math.round(el.getBoundingClientRect().height)}))
-  .filter((box) => box.height > 0 && box.height < min)"""
 WIDTHS = "() => [document.documentElement.scrollWidth, document.body.scrollWidth]"
 # The pages are in Chinese: a run of English words on them is a string left untranslated (the
 # footer's language switcher names its language in English on purpose).
@@ -75,38 +66,10 @@ VISITOR_ID = resident_id("11010519850704301")  # 北京朝阳, born 1985-07-04
 
 
 @pytest.fixture
-def page(live_server, monkeypatch, settings, tmp_path):
-    # Playwright's sync API runs an event loop in this thread; the ORM must still be allowed.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def page(open_page, settings, tmp_path):
+    """The kit's phone page, with 15 s patience (photo uploads) and media files in tmp_path."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        context = browser.new_context(locale="zh-CN", viewport=PHONE)
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda m: "Refused" in m.text and errors.append(m.text))
-        yield page
-        assert not errors, errors
-        browser.close()
-
-
-@pytest.fixture
-def shoot(tmp_path):
-    keep = os.environ.get("SCREENSHOT_DIR")
-
-    def shot(page, name: str) -> Path:
-        path = tmp_path / f"journey-logbook-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        if keep:
-            Path(keep).mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, Path(keep) / path.name)
-        return path
-
-    return shot
+    return open_page(timeout=15_000)
 
 
 @pytest.fixture
@@ -125,7 +88,7 @@ def fits_phone(page, where: str, small: dict | None = None) -> None:
     untranslated = set(ENGLISH.findall(text)) - ALLOWED_ENGLISH
     assert not untranslated, f"{where} shows English text in Chinese: {sorted(untranslated)}"
     if small is not None:
-        tiny = page.evaluate(SMALL_TARGETS, [TAP_TARGETS, MIN_TAP])
+        tiny = page.evaluate(SMALL_TARGETS, TAP_TARGETS)
         if tiny:
             small[where] = tiny
 
@@ -166,15 +129,6 @@ def camera_photo(tmp_path) -> Path:
     return path
 
 
-def log_in(page, base: str, staff) -> None:
-    page.goto(base + reverse("login"))
-    page.fill("input[name=username]", staff.user.username)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("form button[type=submit]")
-    assert reverse("login") not in page.url, "the login was refused"
-
-
 def go_now(page, base: str, shift) -> None:
     page.goto(base + reverse("logbook:now"))
     page.locator(f"#shift-{shift.pk}").wait_for()
@@ -185,7 +139,7 @@ def test_a_teacher_records_a_whole_shift_on_a_phone(
 ):
     shift, (ok_item, problem_item) = shift_now
     base = live_server.url
-    log_in(page, base, cast.teacher)
+    log_in(page, base, cast.teacher, lands_on=reverse("home"))
 
     # ---- 1. On duty now: this shift, marked as running, with a button to write the log.
     go_now(page, base, shift)

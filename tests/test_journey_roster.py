@@ -3,7 +3,6 @@ conflict, fixes it and publishes — with the reason prompt for publishing under
 
 from __future__ import annotations
 
-import os
 from datetime import time, timedelta
 
 import pytest
@@ -13,29 +12,16 @@ from playwright.sync_api import expect
 from roster import services
 from roster.models import CalendarOverride, DayKind, RosterStatus, ShiftRequirement, ShiftType
 from staff.models import Role
-from staff.tests.factories import PASSWORD, make_staff
+from staff.tests.factories import make_staff
+from tests.browserkit import DESKTOP, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 @pytest.fixture
-def page(live_server, monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the ORM must still be allowed.
-    # monkeypatch restores it, so subprocesses of later tests (check --deploy) never see it.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        errors = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda m: "Refused" in m.text and errors.append(m.text))
-        yield page
-        assert not errors, errors
-        browser.close()
+def page(open_page):
+    """The roster editor is an office tool: a desktop page, Playwright's own 30 s patience."""
+    return open_page(DESKTOP, timeout=30_000)
 
 
 @pytest.fixture
@@ -72,12 +58,11 @@ def setup(cast):
     return {"roster": roster, "first": first, "second": second, "day2": shifts[10]}
 
 
-def test_the_admin_edits_meets_a_conflict_fixes_it_and_publishes(live_server, page, cast, setup):
+def test_the_admin_edits_meets_a_conflict_fixes_it_and_publishes(
+    live_server, page, shoot, cast, setup
+):
     roster = setup["roster"]
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", cast.admin.user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    log_in(page, live_server.url, cast.admin)
     page.goto(live_server.url + "/roster/")
     page.click(f"text={roster.name}")
     problems = page.locator(".violations")
@@ -112,9 +97,7 @@ def test_the_admin_edits_meets_a_conflict_fixes_it_and_publishes(live_server, pa
     roster.refresh_from_db()
     assert roster.status == RosterStatus.PUBLISHED
     assert roster.publish_reason == "下周教研活动调整，临时排班"
-    shot = os.environ.get("SCREENSHOT_DIR")
-    if shot:
-        page.screenshot(path=os.path.join(shot, "journey-roster-published.png"), full_page=True)
+    shoot(page, "published")
 
 
 @pytest.fixture
@@ -138,29 +121,17 @@ def fortnight(cast):
     return {"roster": roster, "monday": monday, "teacher": teacher}
 
 
-def _login(page, live_server, user) -> None:
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-
-
-def _shoot(page, tmp_path, name: str) -> None:
-    folder = os.environ.get("SCREENSHOT_DIR") or str(tmp_path)
-    page.screenshot(path=os.path.join(folder, name), full_page=True)
-
-
 def test_the_week_view_assigns_navigates_and_fits_a_phone(
-    live_server, page, cast, fortnight, tmp_path
+    live_server, page, shoot, cast, fortnight
 ):
     roster, monday = fortnight["roster"], fortnight["monday"]
-    _login(page, live_server, cast.admin.user)
+    log_in(page, live_server.url, cast.admin)
     page.goto(f"{live_server.url}/roster/{roster.pk}/")
     page.locator(".editor-views a").nth(1).click()  # 周 / Week
     days = page.locator(".week-day")
     expect(days).to_have_count(7)
     expect(page.locator(".guardrail-off")).to_be_visible()  # the school switched it off
-    _shoot(page, tmp_path, "roster-week-desktop.png")
+    shoot(page, "week-desktop")
     # Assign the teacher on Tuesday without a reload; the week stays in view.
     tuesday = roster.shifts.get(date=monday + timedelta(days=1))
     page.locator(f"#shift-{tuesday.pk} .slot-add").first.click()
@@ -182,4 +153,4 @@ def test_the_week_view_assigns_navigates_and_fits_a_phone(
     for selector in (".slot-add", ".week-nav a", ".editor-views a"):
         for box in [el.bounding_box() for el in page.locator(selector).all()]:
             assert box["height"] >= 44, (selector, box)
-    _shoot(page, tmp_path, "roster-week-phone.png")
+    shoot(page, "week-phone")

@@ -156,7 +156,7 @@ def test_journeys_through_two_web_processes_send_every_notice_once(cast, receive
             user=member.user, defaults={"channels": ["inapp", "webhook"]}
         )
     shift, draft = journey_setup(cast)
-    before = set(Notice.objects.values_list("pk", flat=True))  # from the set-up's services
+    before_keys = set(Notice.objects.values_list("key", flat=True))  # the set-up's
 
     # The session made on one process is honoured by the other (shared database sessions).
     probe = Browserish(web_a)
@@ -259,42 +259,51 @@ def test_journeys_through_two_web_processes_send_every_notice_once(cast, receive
     for browser in (admin, teacher, principal):
         assert set(browser.served) == {web_a, web_b}, browser.served
 
-    # Every notice the journeys caused is delivered exactly once.
-    ours = Notice.objects.exclude(pk__in=before)
+    # Every notice due by now — the journeys' and the set-up's ("you are on duty") — is
+    # delivered exactly once; the reminders of the newly published duty (due days ahead) wait.
+    cutoff = timezone.now()
+    due = Notice.objects.filter(due_at__lte=cutoff)
 
-    def settled() -> bool:
-        return not ours.exclude(status=NoticeStatus.SENT).exists()
+    def unsent() -> list:
+        return list(due.exclude(status=NoticeStatus.SENT).values("event", "channel", "status"))
 
-    wait_until(settled, 60, f"notices left unsent: {list(ours.exclude(status='sent').values())}")
-    webhook = ours.filter(channel="webhook")
+    wait_until(lambda: not unsent(), 60, f"notices left unsent: {unsent()}")
+    webhook = due.filter(channel="webhook")
     wait_until(lambda: sum(receiver.keys.values()) >= webhook.count(), 30, "webhooks missing")
     time.sleep(3)  # a late duplicate would arrive within a sweep or two
-    rows = list(ours.values("key", "event", "recipient_id", "channel"))
-    print(
-        "notices:", *sorted((r["event"], r["recipient_id"], r["channel"]) for r in rows), sep="\n"
-    )
-    events = Counter((r["event"], r["recipient_id"], r["channel"]) for r in rows)
-    assert max(events.values()) == 1, events
+    rows = list(due.values("key", "event", "recipient_id", "channel"))
     assert len({r["key"] for r in rows}) == len(rows)
-    # Expected: per channel (in-app + webhook), the teacher about the roster, the duty leader
-    # (escalation step 1) and the principal (step 2) about the incident.
-    expected = {
-        (cast.teacher.user_id, "roster.published"),
-        (cast.leader.user_id, "escalation"),
-        (cast.principal.user_id, "escalation"),
-    }
-    for channel in ("inapp", "webhook"):
-        got = {
-            (r["recipient_id"], r["event"].split(":")[0]) for r in rows if r["channel"] == channel
-        }
-        assert expected <= got, (channel, got)
-    # The webhook receiver saw each webhook notice's key exactly once, and nothing else.
+    assert max(Counter((r["event"], r["recipient_id"], r["channel"]) for r in rows).values()) == 1
+    # The journeys' notices, on each channel (in-app and webhook): the teacher about the
+    # published roster, the duty leader (escalation step 1) and the principal (step 2) about
+    # the incident — no more, no fewer.
+    expected = Counter(
+        (user_id, kind, channel)
+        for user_id, kind in (
+            (cast.teacher.user_id, "roster.published"),
+            (cast.leader.user_id, "escalation"),
+            (cast.principal.user_id, "escalation"),
+        )
+        for channel in ("inapp", "webhook")
+    )
+    ours = [r for r in rows if r["key"] not in before_keys]
+    got = Counter((r["recipient_id"], r["event"].split(":")[0], r["channel"]) for r in ours)
+    assert got == expected, sorted((r["event"], r["recipient_id"], r["channel"]) for r in ours)
+    later = Notice.objects.filter(due_at__gt=cutoff)
+    assert later.exists()  # the reminders of the published duty
+    assert not later.exclude(status=NoticeStatus.PENDING, attempts=0).exists()
+    # The webhook receiver saw each due webhook notice's key exactly once, and nothing else.
     assert set(receiver.keys) == set(webhook.values_list("key", flat=True))
     assert max(receiver.keys.values()) == 1, receiver.keys
     # External deliveries: one successful attempt each, no other attempt.
+    assert set(webhook.values_list("attempts", flat=True)) == {1}
     attempts = DeliveryAttempt.objects.filter(notice__in=webhook)
     assert attempts.count() == webhook.count()
     assert set(attempts.values_list("outcome", flat=True)) == {AttemptOutcome.OK}
+    # In-app: the inbox row is the delivery (sent when written, no outside call).
+    inbox = due.filter(channel="inapp")
+    assert not inbox.filter(sent_at__isnull=True).exists()
+    assert not DeliveryAttempt.objects.filter(notice__in=inbox).exists()
     assert all(p.proc.poll() is None for p in processes), "a process died"
     assert json.loads(Browserish(web_a).get("/readyz")[1])["checks"]["database"]["ok"]
     assert time.monotonic() - started < 120

@@ -4,84 +4,39 @@ then accepts it by the labelled buttons. Screenshots go to SCREENSHOT_DIR when s
 
 from __future__ import annotations
 
-import io
-import os
-import shutil
-from pathlib import Path
-
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from incidents.models import PostIncidentReport, ReportStatus
+from tests.browserkit import DEMO_PASSWORD, fits_phone
+from tests.browserkit import log_in as kit_log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 390, "height": 844}
 TAPS = (
     ".btn, .list-group-item-action, select, textarea, "
     "input:not([type=hidden]):not([type=checkbox]):not([type=radio])"
 )
-SMALL = """(sel) => Array.from(document.querySelectorAll(sel))
-  .filter((el) => el.offsetParent !== null)
-  .map((el) => ({t: (el.innerText || el.name || '').trim().slice(0, 30),
-                 h: el.getBoundingClientRect().height}))
-  .filter((b) => b.h > 0 && b.h < 44)"""
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _allow_orm_beside_playwright():
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        yield
 
 
 @pytest.fixture
-def page(_allow_orm_beside_playwright, live_server, settings, tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("seed_demo", stdout=io.StringIO())
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context(viewport=PHONE, locale="zh-CN")
-        context.set_default_timeout(10_000)
-        page = context.new_page()
-        page.problems = []
-        page.on(
-            "console",
-            lambda m: "Content Security Policy" in m.text and page.problems.append(m.text),
-        )
-        page.on("pageerror", lambda exc: page.problems.append(str(exc)))
-        page.base = live_server.url
-        page.shots = tmp_path
-        yield page
-        browser.close()
+def page(demo, page, shoot):
+    """The kit's phone page on the demo school, carrying its base URL and its camera."""
+    page.base = demo.url
+    page.shoot = shoot
+    return page
 
 
 def log_in(page, username):
     page.context.clear_cookies()
-    page.goto(page.base + reverse("login"))
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "duty2026")
-    with page.expect_navigation():
-        page.click("form button[type=submit]")
+    kit_log_in(page, page.base, username, DEMO_PASSWORD)
 
 
 def visit(page, url, name):
     page.goto(page.base + url)
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{name} scrolls sideways: {width}px"
-    assert not page.evaluate(SMALL, TAPS), f"{name}: small tap targets"
-    assert not page.problems, page.problems
-    path = page.shots / f"{name}-390.png"
-    page.screenshot(path=str(path), full_page=True)
-    if os.environ.get("SCREENSHOT_DIR"):
-        Path(os.environ["SCREENSHOT_DIR"]).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(os.environ["SCREENSHOT_DIR"]) / path.name)
+    fits_phone(page, name, selector=TAPS)
+    assert not page.errors, page.errors
+    page.shoot(page, f"{name}-390")
 
 
 def test_review_and_plan_pages_fit_a_phone_and_the_principal_decides(page):

@@ -7,20 +7,19 @@ import pytest
 
 from logbook.models import HandoverNote, HandoverStatus
 from logbook.tests.test_handover_views import current_and_next
-from logbook.tests.test_visit_browser import browser_page, fits_phone, log_in, shoot
+from logbook.tests.test_visit_browser import fits_phone
 from logbook.tests.test_visit_views import recent
+from tests.browserkit import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-__all__ = ["browser_page", "shoot"]  # fixtures, imported to be found here
 
 
 def test_a_handover_is_written_and_the_next_shift_accepts_it_on_a_phone(
-    live_server, browser_page, shoot, cast
+    live_server, page, shoot, cast
 ):
-    page = browser_page
     shift, nxt, people = current_and_next(cast)
     visitor = recent(cast)
-    log_in(page, live_server.url, cast.teacher.user.username)
+    log_in(page, live_server.url, cast.teacher)
     page.goto(f"{live_server.url}/logbook/handover/from/{shift.pk}/")
     page.fill("#id_situation", "白天正常，下午家长会已结束。")
     page.select_option("#id_gate", "problem")
@@ -39,7 +38,7 @@ def test_a_handover_is_written_and_the_next_shift_accepts_it_on_a_phone(
     shoot(page, "handover-sent-390")
 
     page.context.clear_cookies()
-    log_in(page, live_server.url, people["incoming"].user.username)
+    log_in(page, live_server.url, people["incoming"])
     page.goto(f"{live_server.url}/logbook/handover/{note.pk}/")
     fits_phone(page, "handover to accept")
     shoot(page, "handover-to-accept-390")

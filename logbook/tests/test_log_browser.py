@@ -4,8 +4,6 @@ pytest's tmp_path (and SCREENSHOT_DIR when set)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from datetime import timedelta
 
 import pytest
@@ -16,56 +14,9 @@ from logbook.models import DutyLog, LogAmendment, LogStatus
 from logbook.tests.factories import make_roster, put_on_duty
 from roster.models import Shift
 from staff.models import Role
-from staff.tests.factories import PASSWORD
+from tests.browserkit import fits_phone, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PHONE = {"width": 390, "height": 844}
-SMALL_TARGETS = """() => Array.from(document.querySelectorAll(
-    '.btn, select, textarea, input:not([type=hidden]):not([type=checkbox]):not([type=radio])'))
-  .filter((el) => el.offsetParent !== null)
-  .map((el) => ({id: el.id || el.name || el.className, h: el.getBoundingClientRect().height}))
-  .filter((box) => box.h > 0 && box.h < 44)"""
-
-
-@pytest.fixture
-def page(live_server, monkeypatch, tmp_path):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        context = browser.new_context(locale="zh-CN", viewport=PHONE)
-        context.set_default_timeout(10_000)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda m: "Refused" in m.text and errors.append(m.text))
-        yield page
-        assert not errors, errors
-        browser.close()
-
-
-@pytest.fixture
-def shoot(tmp_path):
-    keep = os.environ.get("SCREENSHOT_DIR")
-
-    def shot(page, name: str):
-        path = tmp_path / f"log-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        if keep:
-            os.makedirs(keep, exist_ok=True)
-            shutil.copy(path, os.path.join(keep, path.name))
-
-    return shot
-
-
-def fits_phone(page, where: str) -> None:
-    width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{where} scrolls sideways: {width} px"
-    small = page.evaluate(SMALL_TARGETS)
-    assert not small, f"{where} has small tap targets: {small}"
 
 
 def test_a_teacher_fills_submits_and_amends_the_log_on_a_phone(live_server, page, shoot, cast):
@@ -75,11 +26,7 @@ def test_a_teacher_fills_submits_and_amends_the_log_on_a_phone(live_server, page
     put_on_duty(shift, (cast.teacher, Role.TEACHER), (cast.leader, Role.LEADER))
     base = live_server.url
 
-    page.goto(base + reverse("login"))
-    page.fill("input[name=username]", cast.teacher.user.username)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("form button[type=submit]")
+    log_in(page, base, cast.teacher)
     page.goto(base + reverse("logbook:now"))
     fits_phone(page, "on duty now")
     shoot(page, "now-390")
@@ -147,11 +94,7 @@ def test_two_tabs_conflict_and_offline_text_is_kept_and_restored(live_server, pa
     shift = Shift.objects.get(roster__school=cast.school, starts_at__lte=now, ends_at__gt=now)
     put_on_duty(shift, (cast.teacher, Role.TEACHER))
     base = live_server.url
-    page.goto(base + reverse("login"))
-    page.fill("input[name=username]", cast.teacher.user.username)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("form button[type=submit]")
+    log_in(page, base, cast.teacher)
     page.goto(base + reverse("logbook:now"))
     with page.expect_navigation():
         page.click(f"#open-log-{shift.pk}")

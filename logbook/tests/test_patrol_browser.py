@@ -6,9 +6,8 @@ the time. Every page must fit the phone's width with large tap targets; screensh
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -18,63 +17,24 @@ from PIL import Image
 from logbook.models import EvidencePhoto, Hazard, PatrolResult, PatrolScan
 from logbook.tests.test_patrol_services import shift_covering, small_checklist
 from staff.tests.factories import PASSWORD
-from tests.test_browser import MIN_TAP, PHONE, SCROLL_WIDTH, SMALL_TARGETS, TAP_TARGETS
+from tests import browserkit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+fits_phone = partial(browserkit.fits_phone, selector=browserkit.NAV_TARGETS)
 
 
 @pytest.fixture
-def page(live_server, monkeypatch, settings, tmp_path):
-    # Playwright's sync API runs an event loop in this thread; the ORM must still be allowed.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+def page(page, settings, tmp_path):
+    """The kit's phone page; uploads land in tmp_path, passwords hash fast."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        context = browser.new_context(locale="zh-CN", viewport=PHONE)
-        context.set_default_timeout(10_000)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda m: "Refused" in m.text and errors.append(m.text))
-        yield page
-        assert not errors, errors
-        browser.close()
-
-
-@pytest.fixture
-def shoot(tmp_path):
-    keep = os.environ.get("SCREENSHOT_DIR")
-
-    def shot(page, name: str) -> Path:
-        path = tmp_path / f"patrol-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        if keep:
-            Path(keep).mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, Path(keep) / path.name)
-        return path
-
-    return shot
-
-
-def fits_phone(page, where: str) -> None:
-    width = page.evaluate(SCROLL_WIDTH)
-    assert width <= PHONE["width"], f"{where} scrolls sideways at 390 px: {width} px wide"
-    small = page.evaluate(SMALL_TARGETS, [TAP_TARGETS, MIN_TAP])
-    assert not small, f"{where} has tap targets under {MIN_TAP} px: {small}"
+    return page
 
 
 def log_in(page, base: str, staff) -> None:
     staff.user.set_password(PASSWORD)
     staff.user.save(update_fields=["password"])
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", staff.user.username)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("form button[type=submit]")
+    browserkit.log_in(page, base, staff)
 
 
 def camera_photo(tmp_path) -> Path:
