@@ -81,17 +81,17 @@ class FeedbackForm(forms.Form):
         return self.people.get(pk) if pk else None
 
 
-class MonthField(forms.CharField):
+class MonthField(forms.Field):
     """YYYY-MM (an <input type=month>) to the first day of that month."""
 
-    widget = forms.TextInput
-
     def __init__(self, **kwargs):
-        super().__init__(max_length=7, **kwargs)
-        self.widget.attrs.update({"type": "month", "class": "form-control"})
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"type": "month", "class": "form-control"})
+        )
+        super().__init__(**kwargs)
 
     def to_python(self, value):
-        value = super().to_python(value)
+        value = (value or "").strip()
         if not value:
             return None
         try:

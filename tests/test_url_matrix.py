@@ -294,6 +294,73 @@ TABLE: dict[str, Entry] = {
     "assessment:record": get({"principal", "teacher"}, lambda w: {"pk": w.teacher.pk}),
     "assessment:record-pdf": get({"principal", "teacher"}, lambda w: {"pk": w.teacher.pk}),
     "assessment:settings": get({"admin", "principal", "other_admin"}),
+    # ---- assessment criteria, inspections, training, metrics (_inspect_world: the policy's
+    # criteria, a rule, the leader's planned inspection, a training session). Criteria are the
+    # office's and the principal's; inspections the leadership's (the inspector or the office
+    # scores); training is read by the whole school; metrics: everyone, their own or all.
+    "assessment:criteria": get({"admin", "principal", "other_admin"}),
+    "assessment:criterion-new": get({"admin", "principal", "other_admin"}),
+    "assessment:criterion-edit": get(
+        {"admin", "principal"}, lambda w: {"pk": _inspect_world(w).criterion.pk}
+    ),
+    "assessment:rule-new": post(
+        {"admin", "principal"}, lambda w: {"pk": _inspect_world(w).criterion.pk}
+    ),
+    "assessment:rule-delete": get(
+        {"admin", "principal"}, lambda w: {"pk": _inspect_world(w).rule.pk}
+    ),
+    "assessment:inspections": get(OFFICE_A | {"other_admin"}),
+    "assessment:inspection-new": get(OFFICE_A | {"other_admin"}),
+    "assessment:inspection-detail": get(
+        OFFICE_A, lambda w: {"pk": _inspect_world(w).inspection.pk}
+    ),
+    "assessment:inspection-score": get(OFFICE_A, lambda w: {"pk": _inspect_world(w).inspection.pk}),
+    "assessment:inspection-complete": post(
+        OFFICE_A, lambda w: {"pk": _inspect_world(w).inspection.pk}
+    ),
+    "assessment:training": get(STAFF),
+    "assessment:training-new": get(OFFICE_A | {"other_admin"}),
+    "assessment:training-detail": get(SCHOOL_A, lambda w: {"pk": _inspect_world(w).session.pk}),
+    "assessment:training-edit": get(OFFICE_A, lambda w: {"pk": _inspect_world(w).session.pk}),
+    "assessment:metrics": get(STAFF),
+    # ---- assessment people part (_people_world: the leader's review of the teacher from the
+    # logbook's shift, a feedback, the leader's penalty for the teacher approved by the
+    # principal, a review flag on the teacher). Reviewers are hidden from the reviewed; names,
+    # flags and decisions are the principal's; feedback is moderated by the office.
+    "assessment:reviews": get(STAFF),
+    "assessment:review-new": get(
+        {"leader", "guard"},
+        lambda w: {"pk": w.teacher.pk},
+        lambda w: f"month={w.log_shift.date:%Y-%m}",
+    ),
+    "assessment:review-withdraw": post({"leader"}, lambda w: {"pk": _people_world(w).review.pk}),
+    "assessment:reviews-school": get({"principal"}),
+    "assessment:feedback": get({"admin", "principal", "other_admin"}),
+    "assessment:feedback-moderate": post(
+        {"admin", "principal"}, lambda w: {"pk": _people_world(w).feedback.pk}
+    ),
+    "assessment:feedback-link": get({"admin", "principal", "other_admin"}),
+    "assessment:feedback-qr": get({"admin", "principal", "other_admin"}),
+    "assessment:feedback-link-rotate": post({"admin", "principal", "other_admin"}),
+    "assessment:feedback-limit": post({"admin", "principal", "other_admin"}),
+    # The public form behind the QR code: the school's secret token is the permission.
+    "assessment:feedback-form": get(EVERYONE, lambda w: {"token": _people_world(w).token}),
+    "assessment:proposals": get(STAFF),
+    "assessment:proposal-new": get(OFFICE_A | {"other_admin"}),
+    "assessment:proposal": get(
+        {"principal", "admin", "leader", "teacher"}, lambda w: {"pk": _people_world(w).proposal.pk}
+    ),
+    "assessment:proposal-decide": post(
+        {"principal"}, lambda w: {"pk": _people_world(w).proposal.pk}
+    ),
+    "assessment:proposal-withdraw": post(
+        {"leader"}, lambda w: {"pk": _people_world(w).proposal.pk}
+    ),
+    "assessment:proposal-respond": post(
+        {"teacher"}, lambda w: {"pk": _people_world(w).proposal.pk}
+    ),
+    "assessment:flags": get({"principal"}),
+    "assessment:flag-close": post({"principal"}, lambda w: {"pk": _people_world(w).flag.pk}),
 }
 
 
@@ -510,6 +577,42 @@ def world(cast, settings, tmp_path):
     )
 
 
+def _people_world(world):
+    """School A's assessment people records, made once on first use (the matrix compares no
+    assessment table): the leader's review of the teacher for the logbook shift's month, a
+    pending feedback, the leader's penalty for the teacher approved by the principal, and an
+    open review flag on the teacher."""
+    found = getattr(world, "people", None)
+    if found is not None:
+        return found
+    from assessment.models import Feedback, PeerReview, ReviewFlag
+    from assessment.services import awards
+    from assessment.services.config import settings_for
+    from staff.models import Role, Staff
+    from staff.queries import actor_for
+
+    shift = world.log_shift
+    school = shift.roster.school
+    leader = shift.assignments.get(role=Role.LEADER).staff
+    principal = Staff.objects.get(school=school, roles__role=Role.PRINCIPAL)
+    month = shift.date.replace(day=1)
+    proposal = awards.propose(actor=actor_for(leader.user), subject=world.teacher,
+                              action="verbal", reason="迟到", evidence="检查记录")  # fmt: skip
+    awards.decide(proposal=proposal, actor=actor_for(principal.user), approve=True, note="属实")
+    review = PeerReview.objects.create(
+        school=school, month=month, reviewer=leader, reviewee=world.teacher, rating=4
+    )
+    feedback = Feedback.objects.create(school=school, source="parent", rating=4, client_key="m")
+    flag = ReviewFlag.objects.create(
+        school=school, staff=world.teacher, first_month=month, last_month=month
+    )
+    token = settings_for(school).feedback_token
+    world.people = SimpleNamespace(
+        review=review, feedback=feedback, proposal=proposal, flag=flag, token=token
+    )
+    return world.people
+
+
 def _matrix_term(world):
     """School A's term (made in ``world`` before anything is compared: see _fingerprint)."""
     return world.term
@@ -519,6 +622,33 @@ def _url(name: str, entry: Entry, world) -> str:
     url = reverse(name, kwargs=entry.kwargs(world))
     query = entry.query(world)
     return f"{url}?{query}" if query else url
+
+
+def _inspect_world(world):
+    """School A's criteria (the policy's defaults) with a rule, a monthly inspection planned
+    for today with the logbook shift's leader as inspector, and a training session the teacher
+    attended; made once on first use (the matrix compares no assessment table)."""
+    found = getattr(world, "inspect", None)
+    if found is not None:
+        return found
+    from assessment.models import Criterion
+    from assessment.services import criteria, inspection, training
+    from staff.models import Role
+
+    school = world.log_shift.roster.school
+    leader = world.log_shift.assignments.get(role=Role.LEADER).staff
+    criteria.ensure_default_criteria(school)
+    criterion = Criterion.objects.filter(school=school).order_by("position").first()
+    planned = inspection.plan_inspection(school=school, inspector=leader,
+                                         planned_on=inspection.school_today(school))  # fmt: skip
+    session = training.save_session(school=school, attendees=[world.teacher], data={
+        "kind": "pre_duty", "title": "岗前培训", "held_on": world.log_shift.date, "hours": 2,
+        "trainer": "", "notes": "",
+    })  # fmt: skip
+    world.inspect = SimpleNamespace(
+        criterion=criterion, rule=criterion.rules.first(), inspection=planned, session=session
+    )
+    return world.inspect
 
 
 def _to_login(client, url: str, status: int) -> bool:
