@@ -98,6 +98,22 @@ class ReportForm(SubcategoryMixin, forms.Form):
     summary = forms.CharField(
         label=_("What happened"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
     )
+    # Optional on the first report (under "More facts"); the full report completes them.
+    services_called = forms.MultipleChoiceField(
+        label=_("Outside services called"),
+        choices=SERVICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    casualties_injured = forms.IntegerField(
+        label=_("People hurt (number)"), min_value=0, max_value=10000, required=False
+    )
+    first_measures = forms.CharField(
+        label=_("First measures taken"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     files = AttachmentsField()
 
     def __init__(self, *args, **kwargs):

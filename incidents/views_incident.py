@@ -84,6 +84,9 @@ def report(request):
                 subcategory=data["subcategory"], severity=data["severity"],
                 occurred_at=data["occurred_at"], location=data["location"],
                 summary=data["summary"], files=data["files"],
+                services_called=data["services_called"],
+                casualties_injured=data["casualties_injured"] or 0,
+                first_measures=data["first_measures"],
             )  # fmt: skip
         except ValidationError as exc:
             form.add_error(None, exc)

@@ -76,6 +76,7 @@ EDITABLE = [
     "impact",
 ]
 MAX_FILE_BYTES = 10 * 1024 * 1024
+SERVICES = ["110", "119", "120"]  # police, fire, ambulance
 
 
 # --- escalation policy -----------------------------------------------------------------------
@@ -234,11 +235,17 @@ def report_incident(
     summary: str,
     severity: str = Severity.UNRATED,
     files: list[CleanFile] = (),
+    services_called: list[str] = (),
+    casualties_injured: int = 0,
+    first_measures: str = "",
     now: datetime | None = None,
 ) -> Incident:
-    """A short first report: saved, put on the timeline and escalated in one transaction."""
+    """A short first report: saved, put on the timeline and escalated in one transaction.
+    The outside services called, the number hurt and the first measures may come with it."""
     now = now or timezone.now()
     _check_facts(category=category, subcategory=subcategory, occurred_at=occurred_at, now=now)
+    if set(services_called) - set(SERVICES) or (casualties_injured or 0) < 0:
+        raise ValidationError(_("Check the outside services and the number of people hurt."))
     with atomic_with_files() as stored:
         incident = Incident.objects.create(
             school=reporter.school,
@@ -250,6 +257,9 @@ def report_incident(
             occurred_at=occurred_at,
             location=location,
             summary=summary,
+            services_called=[code for code in SERVICES if code in set(services_called)],
+            casualties_injured=casualties_injured or 0,
+            first_measures=first_measures.strip(),
         )
         Incident.objects.filter(pk=incident.pk).update(reported_at=now)
         incident.reported_at = now

@@ -75,6 +75,22 @@ def test_a_teacher_reports_with_a_photo_and_the_escalation_starts(cast, client_f
     assert other.get(url).status_code == 404
 
 
+def test_the_first_report_may_carry_services_called_people_hurt_and_first_measures(
+    cast, client_for
+):
+    shift_now(cast)
+    client = client_for(cast.teacher)
+    page = client.get(reverse("incidents:report")).content.decode()
+    assert "<details" in page and 'name="services_called"' in page
+    extra = {"services_called": ["120", "119"], "casualties_injured": "2",
+             "first_measures": "已疏散三楼学生，校医到场"}  # fmt: skip
+    assert client.post(reverse("incidents:report"), form_data(**extra)).status_code == 302
+    incident = Incident.objects.get()
+    assert incident.services_called == ["119", "120"] and incident.casualties_injured == 2
+    assert incident.first_measures == "已疏散三楼学生，校医到场"
+    assert Escalation.objects.filter(source=f"incident:{incident.pk}").exists()
+
+
 def test_the_subcategories_follow_the_category(cast, client_for):
     client = client_for(cast.teacher)
     page = client.get(reverse("incidents:subcategories"), {"category": "natural"})
@@ -90,6 +106,8 @@ def test_the_subcategories_follow_the_category(cast, client_for):
         ({"occurred_at": "2026-02-30T08:00"}, "occurred_at"),
         ({"subcategory": "earthquake"}, "subcategory"),
         ({"severity": "7"}, "severity"),
+        ({"casualties_injured": "-1"}, "casualties_injured"),
+        ({"services_called": ["999"]}, "services_called"),
     ],
 )
 def test_bad_input_is_a_clear_error_and_nothing_is_saved(cast, client_for, overrides, field):

@@ -1,6 +1,7 @@
 """The reporting deadlines page in a real browser at phone width: the bureau official starts
-from the 20/40 set and saves it; the school's office reads it. No sideways scrolling, tap
-targets at least 44 px, no CSP violation. Screenshots go to SCREENSHOT_DIR when set."""
+from the 20/40 set and saves it; the school's office reads it. And the first report with its
+optional facts opened. No sideways scrolling, tap targets at least 44 px, no CSP violation.
+Screenshots go to SCREENSHOT_DIR when set."""
 
 from __future__ import annotations
 
@@ -42,3 +43,25 @@ def test_the_official_saves_the_province_deadlines_and_the_school_reads_them(
     assert "20" in page.inner_text(".clock-rule-1") and "18:00" in page.inner_text(".clock-rule-3")
     assert not page.errors, page.errors
     shoot(page, "school-reads-390")
+
+
+def test_the_first_report_with_its_optional_facts_fits_a_phone(page, live_server, cast, shoot):
+    from incidents.models import Incident
+    from incidents.tests.factories_incident import shift_now
+
+    shift_now(cast)
+    log_in(page, live_server.url, cast.teacher)
+    page.goto(live_server.url + reverse("incidents:report"))
+    page.fill("#id_location", "教学楼三楼")
+    page.fill("#id_summary", "三楼配电间冒烟，已疏散学生。")
+    page.click(".report-more summary")
+    page.check("input[name=services_called][value='119']")
+    page.fill("#id_casualties_injured", "1")
+    page.fill("#id_first_measures", "切断电源，疏散三楼学生。")
+    fits_phone(page, "report with more facts")
+    shoot(page, "report-more-facts-390")
+    with page.expect_navigation():
+        page.click("button[type=submit].btn-danger")
+    incident = Incident.objects.get()
+    assert incident.services_called == ["119"] and incident.casualties_injured == 1
+    assert not page.errors, page.errors
