@@ -496,7 +496,7 @@ def flags(request):
         status = FlagStatus.OPEN
     context = {
         "status": status,
-        "statuses": FlagStatus.choices,
+        "statuses": [(FlagStatus.OPEN, _("Awaiting review")), (FlagStatus.CLOSED, _("Reviewed"))],
         "page": _page(request, queries.flags_for(school, status)),
         "form": FlagCloseForm(),
     }

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from assessment.models import (
     Feedback,
@@ -27,6 +27,13 @@ from notifications.models import Notice
 from staff.queries import actor_for
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are matched in English here (the pages speak Chinese: see the views tests)."""
+    with translation.override("en"):
+        yield
 
 
 def as_(member):

@@ -59,9 +59,7 @@ def test_a_teacher_reviews_colleagues_from_the_shared_shift_once(client, cast):
     assert response.status_code == 302
     again = write(client, cast.teacher, cast.leader, 1)
     assert again.status_code == 400
-    assert (
-        "一个月只能评价一次" in again.content.decode() or "one review per" in again.content.decode()
-    )
+    assert "只能评价一次" in str(again.context["form"].non_field_errors())
     assert PeerReview.objects.get(reviewer=cast.teacher).rating == 5
     bad = write(client, cast.teacher, cast.guard, 9)
     assert bad.status_code == 400 and not PeerReview.objects.filter(reviewee=cast.guard).exists()
@@ -139,7 +137,7 @@ def test_the_feedback_form_needs_no_login_and_refuses_a_flood(client, cast):
         assert sent.status_code == 302 and sent["Location"].endswith("?sent=1")
     refused = client.post(url, data, REMOTE_ADDR="198.51.100.9")
     assert refused.status_code == 429
-    assert "一小时" in refused.content.decode() or "last hour" in refused.content.decode()
+    assert "一小时内已提交 3 条反馈" in refused.content.decode()
     assert Feedback.objects.count() == 3
     assert client.post(url, data, REMOTE_ADDR="198.51.100.10").status_code == 302
     assert Feedback.objects.count() == 4
