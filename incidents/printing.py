@@ -100,6 +100,7 @@ def incident_pdf(incident: Incident) -> bytes:
         ),
     ]
     story += _timeline(incident, st, local, usable, font)
+    story += _reports_up(incident, st, local, usable, font)
     story += _plan(incident, st, local, usable, font)
     story += _review(incident, st, local, usable, font)
     out = io.BytesIO()
@@ -144,6 +145,28 @@ def _timeline(incident, st, local, usable, font) -> list:
         _p(_("Timeline"), st["head"]),
         _table(rows, [usable * 0.2, usable * 0.15, usable * 0.65], font),
     ]
+
+
+def _reports_up(incident, st, local, usable, font) -> list:
+    """初报 / 续报 / 终报: each report owed or made upward, its deadline, when it was made,
+    by whom, to whom and what it said."""
+    clocks = list(incident.report_clocks.select_related("done_by__staff").order_by("due_at", "pk"))
+    if not clocks:
+        return []
+    heads = (_("Which report"), _("Deadline"), _("Made at"), _("To whom and what"))
+    rows = [[_p(h, st["body"]) for h in heads]]
+    for clock in clocks:
+        label = clock.get_kind_display() + (f" {clock.number}" if clock.number > 1 else "")
+        if clock.done_at:
+            done = f"{local(clock.done_at)} {_name(clock.done_by)}"
+            said = clock.contact + (f": {clock.text}" if clock.text else "")
+        else:
+            done = _("Overdue, not reported") if clock.lapsed_at else _("Not yet reported")
+            said = ""
+        rows.append([_p(label, st["body"]), _p(local(clock.due_at), st["body"]),
+                     _p(done, st["body"]), _p(said, st["body"])])  # fmt: skip
+    widths = [usable * 0.2, usable * 0.18, usable * 0.22, usable * 0.4]
+    return [_p(_("Reports to the authorities"), st["head"]), _table(rows, widths, font)]
 
 
 def _plan(incident, st, local, usable, font) -> list:

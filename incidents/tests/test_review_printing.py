@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from incidents.services import plans as plan_services
+from incidents.services import reporting
 from incidents.services import review as review_services
 from incidents.tests.factories_review import NOW, actor, make_incident, make_plan, write_report
 
@@ -38,6 +39,9 @@ def test_the_pdf_has_the_first_report_fields_timeline_checklist_and_review(clien
     plan_services.tick_step(incident=incident, step_id=step.pk, actor=actor(cast.teacher), now=NOW)
     report = write_report(cast, incident)
     review_services.submit_report(report=report, actor=actor(cast.teacher), now=NOW)
+    reporting.open_clocks(incident=incident, now=NOW)
+    reporting.log_report(incident=incident, kind="verbal", actor=cast.principal.user,
+                         contact="区教育局安全科张科长", text="电话初报", now=NOW)  # fmt: skip
     client.force_login(cast.principal.user)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
     response = client.get(reverse("incidents:print", args=[incident.pk]))
@@ -53,6 +57,11 @@ def test_the_pdf_has_the_first_report_fields_timeline_checklist_and_review(clien
         "更换三楼老化电线",
         "加强用电巡查",
         "事故灾难",
+        "向上级报告",
+        "电话初报",
+        "区教育局安全科张科长",
+        "书面初报",
+        "尚未报告",
     ):
         assert expected in text, expected
 
