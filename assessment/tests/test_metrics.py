@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from assessment import metrics as M
 from assessment.models import TrainingAttendance, TrainingKind, TrainingSession
@@ -162,7 +163,8 @@ def month(cast):
 
 
 def test_each_figure_matches_hand_count(cast, month):
-    got = M.month_metrics(cast.school, DEC, now=NOW)
+    with translation.override("en"):  # the figures' wording is checked in English
+        got = M.month_metrics(cast.school, DEC, now=NOW)
     guard, teacher, leader, tech = (
         got[cast.guard.pk],
         got[cast.teacher.pk],
