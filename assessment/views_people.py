@@ -92,6 +92,7 @@ def reviews(request):
         "received": queries.received_summary(me),
         "anonymity_min": queries.ANONYMITY_MIN,
         "is_principal": queries.is_principal(actor),
+        "is_office": queries.is_office(actor),
     }
     return render(request, "assessment/people/reviews.html", context)
 
@@ -321,7 +322,11 @@ def feedback_list(request):
         status = FeedbackStatus.PENDING
     context = {
         "status": status,
-        "statuses": FeedbackStatus.choices,
+        "statuses": [
+            (FeedbackStatus.PENDING, _("Awaiting moderation")),
+            (FeedbackStatus.APPROVED, _("Approved")),
+            (FeedbackStatus.REJECTED, _("Hidden")),
+        ],
         "counts": queries.feedback_counts(school),
         "page": _page(request, queries.feedback_list(school, status)),
     }
