@@ -72,11 +72,13 @@ def criteria_list(request):
         return redirect("assessment:criteria")
     full = settings_for(school).full_marks
     total = cs.points_total(school)
+    criteria = list(cq.criteria(school))
     return render(
         request,
         "assessment/inspect/criteria.html",
         {
-            "criteria": cq.criteria(school),
+            "criteria": criteria,
+            "defaults_missing": cs.missing_default_kinds(criteria),
             "full_marks": full,
             "total": total,
             "total_off": total != full,
@@ -410,9 +412,9 @@ def training_detail(request, pk):
 def training_edit(request, pk=None):
     actor = get_actor(request)
     session = tq.get_session_for_user(actor, pk) if pk else None
-    initial = {}
+    initial = {"held_on": isv.school_today(actor.school)}
     if session is not None:
-        initial["attendees"] = [a.staff for a in tq.attendance(session) if a.attended]
+        initial = {"attendees": [a.staff for a in tq.attendance(session) if a.attended]}
     form = TrainingForm(
         request.POST or None, instance=session, initial=initial, school=actor.school
     )

@@ -123,6 +123,12 @@ def ensure_default_criteria(school) -> list[Criterion]:
     return created
 
 
+def missing_default_kinds(criteria) -> list[str]:
+    """The policy's kinds the school has no criterion of (the page offers to add them)."""
+    have = {c.kind for c in criteria}
+    return [kind for kind, *_rest in DEFAULTS if kind not in have]
+
+
 def active_criteria(school):
     return list(Criterion.objects.filter(school=school, active=True).prefetch_related("rules"))
 

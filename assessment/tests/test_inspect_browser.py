@@ -19,7 +19,7 @@ from tests.browserkit import NAV_TARGETS, fits_phone, log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_inspector_scores_the_teacher_on_a_phone(live_server, page, shoot, cast):
+def test_the_inspector_scores_the_teacher_on_a_phone(live_server, page, open_page, shoot, cast):
     criteria = defaults(cast.school)
     shift = duty_this_month(cast, cast.teacher)
     duty_log = log_services.open_log(shift=shift, actor=as_(cast.teacher),
@@ -71,3 +71,17 @@ def test_the_inspector_scores_the_teacher_on_a_phone(live_server, page, shoot, c
     inspection.refresh_from_db()
     assert inspection.status == InspectionStatus.DONE
     shoot(page, "completed-390")
+
+    # The office's pages on the same phone width: criteria with their rules, a training form,
+    # the month's metrics.
+    office = open_page()
+    log_in(office, base, cast.admin)
+    for name, shot in (
+        ("assessment:criteria", "criteria-390"),
+        ("assessment:training-new", "training-form-390"),
+        ("assessment:metrics", "metrics-390"),
+        ("assessment:inspections", "inspections-390"),
+    ):
+        office.goto(base + reverse(name))
+        fits_phone(office, name, selector=NAV_TARGETS)
+        shoot(office, shot)

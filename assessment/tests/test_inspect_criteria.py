@@ -59,10 +59,12 @@ def test_bad_criteria_and_rules_are_refused_with_reasons(cast):
 
 def test_the_office_keeps_criteria_and_rules_through_the_pages(client, cast):
     client.force_login(cast.admin.user)
+    assert "load-defaults" in client.get(reverse("assessment:criteria")).content.decode()
     assert client.post(reverse("assessment:criteria")).status_code == 302
     assert Criterion.objects.filter(school=cast.school).count() == 5
     page = client.get(reverse("assessment:criteria")).content.decode()
     assert "迟到5分钟以内" in page and "points-warning" not in page
+    assert "load-defaults" not in page  # all five are there
 
     response = client.post(reverse("assessment:criterion-new"), {
         "name": "仪容仪表", "kind": "other", "description": "佩戴值班标志", "max_points": "5",
