@@ -100,3 +100,13 @@ def resolve(links) -> list[tuple[str, str]]:
 
 def for_inspection(inspection) -> list[tuple[str, str]]:
     return resolve(EvidenceLink.objects.filter(inspection=inspection).order_by("kind", "object_id"))
+
+
+def for_subject(inspection, subject_id: int) -> list[tuple[str, str]]:
+    """The evidence one person's scores in an inspection rest on (a person's own month page
+    should show these rather than every link of the inspection)."""
+    return resolve(
+        EvidenceLink.objects.filter(inspection=inspection, score__subject_id=subject_id).order_by(
+            "kind", "object_id"
+        )
+    )

@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from assessment.evidence import for_subject
 from assessment.models import EvidenceLink, Inspection, InspectionScore, InspectionStatus
 from assessment.services import inspection as services
 from assessment.tests.factories_inspect import as_, defaults, duty_this_month, entries, planned
@@ -106,6 +107,9 @@ def test_evidence_must_be_a_record_of_that_person_and_month(cast, criteria):
         evidence=[("log", duty_log.pk)],
     )
     link = EvidenceLink.objects.get(inspection=inspection)
+    [(label, url)] = for_subject(inspection, cast.teacher.pk)
+    assert url == reverse("logbook:log", args=[duty_log.pk]) and "值班记录" in label
+    assert for_subject(inspection, cast.guard.pk) == []
     assert (link.kind, link.object_id, link.score.subject_id) == (
         "log",
         duty_log.pk,
