@@ -180,7 +180,7 @@ def inspection_new(request):
     initial = {
         "kind": kind if kind in InspectionKind.values else InspectionKind.MONTHLY,
         "inspector": actor.staff.pk,
-        "planned_on": timezone.localdate(),
+        "planned_on": isv.school_today(school),
     }
     form = InspectionForm(
         request.POST or None,

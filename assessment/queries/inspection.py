@@ -13,9 +13,7 @@ from assessment.metrics import month_start, next_month
 from assessment.models import (
     EvidenceKind,
     Inspection,
-    InspectionKind,
     InspectionScore,
-    InspectionStatus,
     TrainingAttendance,
 )
 from assessment.services.inspection import INSPECTOR_ROLES
@@ -94,16 +92,6 @@ def scores_by_subject(inspection: Inspection) -> dict[int, list[InspectionScore]
     ):
         out.setdefault(s.subject_id, []).append(s)
     return out
-
-
-def month_is_covered(school, month) -> bool:
-    return (
-        Inspection.objects.filter(
-            school=school, month=month_start(month), kind=InspectionKind.MONTHLY
-        )
-        .exclude(status=InspectionStatus.CANCELLED)
-        .exists()
-    )
 
 
 def _bounds(school, month):

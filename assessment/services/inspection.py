@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 
 from assessment.models import (
     Criterion,
-    EvidenceKind,
     EvidenceLink,
     Inspection,
     InspectionKind,
@@ -275,16 +274,6 @@ def complete_inspection(*, inspection: Inspection, actor, now: datetime | None =
     return locked
 
 
-def cancel_inspection(*, inspection: Inspection, actor) -> Inspection:
-    if not may_score(actor, inspection):
-        raise PermissionDenied
-    if inspection.status == InspectionStatus.DONE:
-        raise ValidationError(_("A completed inspection cannot be cancelled."))
-    Inspection.objects.filter(pk=inspection.pk).update(status=InspectionStatus.CANCELLED)
-    inspection.status = InspectionStatus.CANCELLED
-    return inspection
-
-
 def remind_time(inspection: Inspection, tz: str) -> datetime:
     return localize(datetime.combine(inspection.planned_on - timedelta(days=1), REMIND_AT), tz)
 
@@ -348,7 +337,3 @@ def _zone(name: str):
     import zoneinfo
 
     return zoneinfo.ZoneInfo(name)
-
-
-def evidence_kinds() -> list[str]:
-    return list(EvidenceKind.values)
