@@ -53,6 +53,15 @@ def _page(request, rows):
     return Paginator(rows, PAGE).get_page(request.GET.get("page"))
 
 
+def _confirmed(request) -> bool:
+    """Destructive actions carry a ticked "confirm" box (no scripts: the CSP and the templates
+    have none); without it nothing happens and the page says why."""
+    if request.POST.get("confirm") == "1":
+        return True
+    messages.error(request, _("Tick the box to confirm first."))
+    return False
+
+
 def _errors(exc: ValidationError) -> str:
     return " ".join(exc.messages)
 
@@ -126,13 +135,16 @@ def review_new(request, pk: int):
 def review_withdraw(request, pk: int):
     actor = get_actor(request)
     review = queries.get_review_for_user(actor, pk)
+    back = f"{reverse('assessment:reviews')}?month={review.month:%Y-%m}"
+    if not _confirmed(request):
+        return redirect(back)
     try:
         services.withdraw_review(actor=actor, review=review)
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     else:
         messages.success(request, _("The review is withdrawn."))
-    return redirect(f"{reverse('assessment:reviews')}?month={review.month:%Y-%m}")
+    return redirect(back)
 
 
 @require_GET
@@ -291,6 +303,8 @@ def feedback_qr(request):
 def feedback_link_rotate(request):
     actor = get_actor(request)
     school = queries.moderation_school(actor)
+    if not _confirmed(request):
+        return redirect("assessment:feedback-link")
     services.rotate_feedback_token(actor=actor, school=school)
     messages.success(request, _("A new feedback link was made; printed codes with the old one no "
                                 "longer work."))  # fmt: skip
@@ -466,6 +480,8 @@ def proposal_withdraw(request, pk: int):
     row = queries.get_proposal_for_user(actor, pk)
     if row.proposed_by_id != actor.user.pk:
         raise PermissionDenied
+    if not _confirmed(request):
+        return redirect("assessment:proposal", row.pk)
     try:
         awards.withdraw(proposal=row, actor=actor)
     except ValidationError as exc:

@@ -112,8 +112,10 @@ def test_the_reviewer_withdraws_their_review_with_a_confirmation(client, cast):
     write(client, cast.leader, cast.teacher, 2)
     row = PeerReview.objects.get()
     page = login(client, cast.leader).get(reverse("assessment:reviews")).content.decode()
-    assert 'data-confirm="' in page.split('id="written"')[1]
-    response = client.post(reverse("assessment:review-withdraw", args=[row.pk]))
+    assert 'name="confirm"' in page.split('id="written"')[1]
+    unticked = client.post(reverse("assessment:review-withdraw", args=[row.pk]))
+    assert unticked.status_code == 302 and PeerReview.objects.exists()
+    response = client.post(reverse("assessment:review-withdraw", args=[row.pk]), {"confirm": "1"})
     assert response.status_code == 302 and not PeerReview.objects.exists()
     login(client, cast.other_admin)
     assert client.post(reverse("assessment:review-withdraw", args=[row.pk])).status_code == 404
@@ -183,7 +185,9 @@ def test_the_qr_page_the_printable_code_and_a_new_link(client, cast):
     assert 'id="feedback-qr"' in page and "<rect" in page and old in page
     pdf = client.get(reverse("assessment:feedback-qr"))
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
-    client.post(reverse("assessment:feedback-link-rotate"))
+    client.post(reverse("assessment:feedback-link-rotate"))  # not ticked: the link stays
+    assert client.get(reverse("assessment:feedback-form", args=[old])).status_code == 200
+    client.post(reverse("assessment:feedback-link-rotate"), {"confirm": "1"})
     assert client.get(reverse("assessment:feedback-form", args=[old])).status_code == 404
     assert client.get(feedback_url(cast)).status_code == 200
     client.post(reverse("assessment:feedback-limit"), {"feedback_per_hour": 5})
@@ -274,10 +278,13 @@ def test_the_proposer_withdraws_with_a_confirmation(client, cast):
     proposal = make(cast)
     login(client, cast.leader)
     page = client.get(reverse("assessment:proposal", args=[proposal.pk])).content.decode()
-    assert "data-confirm" in page
+    assert 'name="confirm"' in page
     withdraw = reverse("assessment:proposal-withdraw", args=[proposal.pk])
-    assert login(client, cast.admin).post(withdraw).status_code == 403
-    assert login(client, cast.leader).post(withdraw).status_code == 302
+    assert login(client, cast.admin).post(withdraw, {"confirm": "1"}).status_code == 403
+    login(client, cast.leader).post(withdraw)  # not ticked: nothing happens
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.PROPOSED
+    assert client.post(withdraw, {"confirm": "1"}).status_code == 302
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.WITHDRAWN
 
