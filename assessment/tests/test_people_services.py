@@ -310,3 +310,36 @@ def test_the_principal_closes_a_flag_with_the_outcome(cast):
     new = awards.raise_flag(school=cast.school, staff=cast.teacher, first_month=oct_,
                             last_month=nov)  # fmt: skip
     assert new.pk != flag.pk and new.status == FlagStatus.OPEN
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_submissions_cannot_slip_past_the_limit(cast):
+    """Eight requests from one client at the same moment, a limit of 2: the count is taken
+    under a lock on the school's settings row, so exactly 2 are stored."""
+    import threading
+
+    from django.db import connection
+
+    settings = settings_for(cast.school)
+    settings.feedback_per_hour = 2
+    settings.save(update_fields=["feedback_per_hour"])
+    start = threading.Barrier(8)
+    outcomes: list[str] = []
+
+    def send():
+        try:
+            start.wait()
+            submit(cast, key="same-phone")
+            outcomes.append("stored")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused"] * 6 + ["stored"] * 2
+    assert Feedback.objects.filter(client_key="same-phone").count() == 2
