@@ -133,7 +133,10 @@ def _run_step(escalation: Escalation) -> str:
     )
     fields = {"fence": escalation.fence + 1, "next_step": index + 1}
     if index + 1 < len(escalation.steps):
-        fields["next_due_at"] = timezone.now() + timedelta(minutes=step["wait_minutes"])
+        # A step that reached nobody (the role is vacant) is no reason to wait: the next
+        # person is told at once.
+        wait = step["wait_minutes"] if recipients else 0
+        fields["next_due_at"] = timezone.now() + timedelta(minutes=wait)
     else:
         fields.update(status=EscalationStatus.FINISHED, next_due_at=None)
         EscalationEvent.objects.create(escalation=escalation, kind="finished", step=index)

@@ -136,6 +136,22 @@ def test_an_unacknowledged_escalation_takes_each_step_only_when_it_is_due(cast, 
 
 
 @pytest.mark.django_db
+def test_a_step_that_reaches_nobody_moves_on_at_once(cast, broker):
+    # Nobody holds the first step's role: the principal is told without the 5 minutes' wait.
+    steps = [{"roles": ["tech"], "wait_minutes": 5}, *STEPS[1:]]
+    Staff = type(cast.teacher)
+    techs = Staff.objects.for_school(cast.school).filter(roles__role="tech")
+    assert techs.exists()
+    techs.update(active=False)  # the post is vacant
+    escalation = start(cast, steps=steps)
+    assert advance_due_escalations() == 2  # the empty step, then the principal's
+    assert steps_sent(escalation) == {1: {cast.principal.user_id}}
+    escalation.refresh_from_db()
+    assert timedelta(minutes=9, seconds=50) < escalation.next_due_at - timezone.now()
+    assert EscalationEvent.objects.get(escalation=escalation, step=0).detail == "(nobody to notify)"
+
+
+@pytest.mark.django_db
 def test_an_acknowledged_escalation_sends_nothing_more_and_the_log_says_who(cast, broker):
     escalation = start(cast)
     advance_due_escalations()
