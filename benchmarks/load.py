@@ -21,8 +21,10 @@ What it does, from nothing:
    check in, open the log and the duty board). Think time ``--think`` seconds between clicks.
    The default run takes about 4–5 minutes including the set-up;
 6. reports, for the measured window (steady + spike): p50/p95/max per page, p95 of reads and of
-   writes for each phase, errors, requests per second, the machine's load average, and the SQL
-   query count and time of each hot page (one request each through Django's test client).
+   writes for each phase, errors, requests per second, the machine's load average, and for each
+   hot page its SQL query count and time, the CPU time of the Django process and its size (in
+   process, through Django's test client: CPU time is what a page costs on a shared machine,
+   where wall time also counts waiting for a core).
 
 Categories: "read" = page views (dashboards, rosters, duty logs, lists); "write" = logbook
 writes (autosave, patrol start/item/finish, post checks, check-in, opening a log); "gate" =
@@ -39,11 +41,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from datetime import timedelta
@@ -75,6 +79,63 @@ def ensure_locust() -> None:
         )  # fmt: skip
 
 
+class CpuMeter:
+    """CPU seconds used by process trees (gunicorn, PostgreSQL, Celery, locust), sampled twice a
+    second from /proc: on a machine shared with other work, the CPU a request costs says more
+    than its wall time, which includes waiting for a core."""
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, roots: dict[str, int]):
+        self.roots = roots
+        self.samples: list[tuple[float, dict[str, float]]] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _stats(self) -> dict[int, tuple[int, float]]:
+        out = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                text = stat.read_text()
+            except OSError:
+                continue
+            fields = text[text.rindex(")") + 2 :].split()
+            # ppid; utime + stime + cutime + cstime (children waited for: exited backends)
+            out[int(stat.parent.name)] = (int(fields[1]), sum(int(x) for x in fields[11:15]))
+        return out
+
+    def read(self) -> dict[str, float]:
+        stats = self._stats()
+        children: dict[int, list[int]] = defaultdict(list)
+        for pid, (ppid, _cpu) in stats.items():
+            children[ppid].append(pid)
+        totals = {}
+        for name, root in self.roots.items():
+            todo, seen, ticks = [root], set(), 0
+            while todo:
+                pid = todo.pop()
+                if pid in seen or pid not in stats:
+                    continue
+                seen.add(pid)
+                ticks += stats[pid][1]
+                todo.extend(children[pid])
+            totals[name] = ticks / self.TICK
+        return totals
+
+    def _run(self) -> None:
+        while not self.stop.wait(0.5):
+            self.samples.append((time.time(), self.read()))
+
+    def between(self, start: float, end: float) -> dict[str, float]:
+        self.stop.set()
+        inside = [s for s in self.samples if start <= s[0] <= end]
+        if len(inside) < 2:
+            return {}
+        first, last = inside[0][1], inside[-1][1]
+        return {name: last[name] - first[name] for name in first}
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     if not ordered:
@@ -85,7 +146,7 @@ def percentile(values: list[float], fraction: float) -> float:
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=100, help="concurrent users (steady)")
-    parser.add_argument("--duration", type=float, default=150,
+    parser.add_argument("--duration", type=float, default=120,
                         help="measured seconds: steady then the spike")  # fmt: skip
     parser.add_argument("--spike-share", type=float, default=0.4,
                         help="part of --duration that is the shift-change spike")  # fmt: skip
@@ -94,7 +155,7 @@ def parse_args(argv=None):
     parser.add_argument("--spawn-rate", type=float, default=2.0, help="logins per second, ramp")
     parser.add_argument("--ramp", type=float, default=None,
                         help="seconds before measuring (default: users / rate + 10)")  # fmt: skip
-    parser.add_argument("--think", default="3,8", help="think time between clicks: min,max s")
+    parser.add_argument("--think", default="5,15", help="think time between clicks: min,max s")
     parser.add_argument("--schools", type=int, default=20)
     parser.add_argument("--staff", type=int, default=60, help="people per school")
     parser.add_argument("--workers", type=int, default=5, help="gunicorn workers")
@@ -161,9 +222,15 @@ def main(argv=None) -> int:
             process.wait_for_log(" ready." if "worker" in process.name else "beat: Starting")
         say(f"==> locust: {args.users} users (+{spike_users} arriving in the spike), ramp "
             f"{ramp:g}s, steady {steady:g}s, spike {spike:g}s, think {args.think}s")  # fmt: skip
+        roots = {"web": processes[0].proc.pid, "celery": processes[1].proc.pid}
+        roots["beat"] = processes[2].proc.pid
+        if servers is not None:
+            roots["postgres"] = next(p.pid for n, p in servers.procs if n == "postgres")
+        meter = CpuMeter(roots)
         result = run_locust(args, env, base, personas, tmp, ramp, steady, spike, spike_users)
         load_end = os.getloadavg()
         figures = report(result, args, steady, spike, spike_users, load_start, load_end)
+        cpu_report(result, meter, ramp, steady, spike)
         dead = [p.name for p in processes if p.proc.poll() is not None]
         if dead:
             say(f"!! processes died during the run: {dead}")
@@ -245,6 +312,7 @@ def run_locust(args, env, base, personas, tmp, ramp, steady, spike, spike_users)
         "LOAD_THINK": args.think,
     }
     log = tmp / "locust.log"
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with log.open("w") as out:
         code = subprocess.run(
             [PYTHON, "-m", "locust", "-f", str(ROOT / "benchmarks" / "locustfile.py"),
@@ -253,6 +321,9 @@ def run_locust(args, env, base, personas, tmp, ramp, steady, spike, spike_users)
             cwd=ROOT, env=locust_env, stdout=out, stderr=subprocess.STDOUT,
             timeout=ramp + steady + spike + 180,
         ).returncode  # fmt: skip
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    say(f"==> locust itself used {used:.0f} s of CPU (on the same cores as the servers)")
     if code != 0 or not result_path.exists():
         say(log.read_text(errors="replace")[-4000:])
         raise SystemExit(f"locust failed (exit {code})")
@@ -290,11 +361,14 @@ def report(result, args, steady, spike, spike_users, load_start, load_end) -> di
             f"{p95({'write', 'gate'}, (phase,))} ms, login {p95({'auth'}, (phase,))} ms, poll "
             f"{p95({'poll'}, (phase,))} ms")  # fmt: skip
     say(f"  ramp: login p95 {p95({'auth'}, ('ramp',))} ms (everyone logging in; not measured)")
-    errors = [s for s in samples if not s[4]]
+    errors = [s for s in samples if not s[4] and s[0] != "cut"]
+    cut = sum(1 for s in samples if s[0] == "cut")
+    if cut:
+        say(f"{cut} requests were in flight when the run stopped (abandoned, not counted)")
     rps = len(measured) / max(steady + spike, 1)
     figures = {
         "users": args.users,
-        "requests": len(samples),
+        "requests": len(samples) - cut,
         "errors": len(errors),
         "p95_read_ms": p95({"read"}),
         "p95_write_ms": p95({"write", "gate"}),
@@ -313,6 +387,40 @@ def report(result, args, steady, spike, spike_users, load_start, load_end) -> di
         f"(1 min) / {load_end[1]:.1f} (5 min) after, on {os.cpu_count()} CPUs shared with "
         f"whatever else runs here")  # fmt: skip
     return figures
+
+
+def login_cpu_seconds() -> float:
+    """CPU time of one password check (PBKDF2, Django's default iterations), in this process."""
+    from django.contrib.auth.hashers import check_password, make_password
+
+    hashed = make_password("a-password")
+    started = time.process_time()
+    check_password("a-password", hashed)
+    return time.process_time() - started
+
+
+def cpu_report(result, meter: CpuMeter, ramp: float, steady: float, spike: float) -> None:
+    """CPU the servers used per request in each phase, and what that means on 2 free cores."""
+    per_login = login_cpu_seconds()
+    say("")
+    say(f"one login (PBKDF2 password check) costs {per_login * 1000:.0f} ms of CPU")
+    start = result["started_at"] + ramp
+    windows = {"steady": (start, start + steady), "spike": (start + steady, start + steady + spike)}
+    for phase, (first, last) in windows.items():
+        used = meter.between(first, last)
+        count = sum(1 for s in result["samples"] if s[2] == phase)
+        if not used or not count:
+            continue
+        server = sum(v for k, v in used.items())
+        logins = sum(1 for s in result["samples"] if s[2] == phase and s[1] == "auth POST login")
+        parts = ", ".join(f"{k} {v:.1f}" for k, v in used.items())
+        say(f"{phase:>6}: server CPU {server:.1f} s in {last - first:.0f} s ({parts}; "
+            f"{server / (last - first):.2f} cores busy) for {count} requests incl. {logins} "
+            f"logins = {server / count * 1000:.0f} ms CPU per request; 2 free cores would serve "
+            f"about {2 * count / server:.0f} requests/s of this mix")  # fmt: skip
+        rest, others = max(server - logins * per_login, 0.001), max(count - logins, 1)
+        say(f"        without the logins: {rest / others * 1000:.0f} ms CPU per request, "
+            f"about {2 * others / rest:.0f} requests/s on 2 free cores")  # fmt: skip
 
 
 HOT_PAGES = {
@@ -336,7 +444,8 @@ def profile(personas: Path) -> None:
     data = json.loads(personas.read_text())
     school = data["schools"][0]
     say("")
-    say(f"{'page (one request, warm)':<44}{'as':>10}{'queries':>9}{'ms':>8}")
+    say(f"{'page (median of 3, warm, in-process)':<36}{'as':>9}{'queries':>8}{'sql ms':>8}"
+        f"{'cpu ms':>8}{'wall ms':>8}{'KB':>6}")  # fmt: skip
     for kind, paths in HOT_PAGES.items():
         persona = next((p for p in school["personas"] if p["kind"] == kind), None)
         if persona is None:
@@ -346,12 +455,19 @@ def profile(personas: Path) -> None:
         for template in paths:
             path = template.format(log=school["log"], roster=school["roster"])
             client.get(path)
-            with CaptureQueriesContext(connection) as queries:
-                started = time.perf_counter()
-                status = client.get(path).status_code
-                ms = (time.perf_counter() - started) * 1000
-            flag = "" if status == 200 else f" ({status})"
-            say(f"{path + flag:<44}{kind:>10}{len(queries):>9}{ms:>8.0f}")
+            runs = []
+            for _n in range(3):
+                with CaptureQueriesContext(connection) as queries:
+                    wall, cpu = time.perf_counter(), time.process_time()
+                    response = client.get(path)
+                    cpu = (time.process_time() - cpu) * 1000
+                    wall = (time.perf_counter() - wall) * 1000
+                sql = sum(float(q["time"]) for q in queries.captured_queries) * 1000
+                runs.append((wall, cpu, sql, len(queries)))
+            wall, cpu, sql, count = sorted(runs)[1]
+            flag = "" if response.status_code == 200 else f" ({response.status_code})"
+            say(f"{path + flag:<36}{kind:>9}{count:>8}{sql:>8.0f}{cpu:>8.0f}{wall:>8.0f}"
+                f"{len(response.content) / 1024:>6.0f}")  # fmt: skip
     connections.close_all()
 
 

@@ -51,16 +51,20 @@ RAMP = float(os.environ.get("LOAD_RAMP", "60"))
 STEADY = float(os.environ.get("LOAD_STEADY", "90"))
 SPIKE = float(os.environ.get("LOAD_SPIKE", "60"))
 SPAWN_RATE = float(os.environ.get("LOAD_SPAWN_RATE", "2"))
-THINK = tuple(float(x) for x in os.environ.get("LOAD_THINK", "3,8").split(","))
+THINK = tuple(float(x) for x in os.environ.get("LOAD_THINK", "5,15").split(","))
 
 SAMPLES: list[tuple] = []  # (category, name, phase, ms, ok)
 START = time.monotonic()
+START_WALL = time.time()  # the same moment on the wall clock, for load.py's CPU samples
+STOPPING = threading.Event()  # set when the shape ends: requests cut off then are not errors
 _lock = threading.Lock()
 _regular = itertools.count()
 _arriving = itertools.count()
 
 
 def phase() -> str:
+    if STOPPING.is_set():
+        return "stopped"
     elapsed = time.monotonic() - START
     if elapsed < RAMP:
         return "ramp"
@@ -73,21 +77,25 @@ def phase() -> str:
 
 @events.test_start.add_listener
 def _started(environment, **kwargs):
-    global START
-    START = time.monotonic()
+    global START, START_WALL
+    START, START_WALL = time.monotonic(), time.time()
 
 
 @events.request.add_listener
 def _record(request_type, name, response_time, response_length, exception=None, **kwargs):
     category = name.split(" ", 1)[0] if " " in name else "other"
-    SAMPLES.append((category, name, phase(), float(response_time), exception is None))
+    when = phase()
+    ok = exception is None
+    if when == "stopped" and not ok:
+        category = "cut"  # a request in flight when the run stopped: locust abandons it
+    SAMPLES.append((category, name, when, float(response_time), ok))
 
 
 @events.test_stop.add_listener
 def _dump(environment, **kwargs):
     with open(os.environ["LOAD_RESULT"], "w", encoding="utf-8") as out:
-        json.dump({"samples": SAMPLES, "phases": {"ramp": RAMP, "steady": STEADY,
-                                                  "spike": SPIKE}}, out)  # fmt: skip
+        json.dump({"samples": SAMPLES, "started_at": START_WALL,
+                   "phases": {"ramp": RAMP, "steady": STEADY, "spike": SPIKE}}, out)  # fmt: skip
 
 
 CSRF_FORM = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -474,4 +482,5 @@ class Shape(LoadTestShape):
         if elapsed < RAMP + STEADY + SPIKE:
             rate = max(SPIKE_USERS / max(SPIKE / 2, 1), 0.5)
             return USERS + SPIKE_USERS, rate, [Regular, Arriving]
+        STOPPING.set()
         return None
