@@ -128,12 +128,12 @@ def inspections_for(person: Staff, months: tuple[date, date]) -> list[Inspection
 
 
 def evidence_links(view: InspectionView) -> list[tuple[str, str]]:
-    """(label, url) for each evidence link of the inspection."""
-    try:
-        from assessment.evidence import resolve
-    except ImportError:  # the inspect part's resolver lands beside this module
-        return [(e.get_kind_display(), "") for e in view.inspection.evidence.all()]
-    return resolve(view.inspection.evidence.all())
+    """(label, url) for the evidence behind this person's scores in the inspection (never the
+    links attached to a colleague's scores in the same inspection)."""
+    from assessment.evidence import resolve
+
+    mine = {score.pk for score in view.scores}
+    return resolve([e for e in view.inspection.evidence.all() if e.score_id in mine])
 
 
 def person_month(person: Staff, month: date) -> dict:

@@ -174,3 +174,26 @@ def test_the_principal_recomputes_a_month_now(client, cast):
     response = client.post(reverse("assessment:scores-recompute"), {"month": f"{month:%Y-%m}"})
     assert response.status_code == 302
     assert MonthScore.objects.get(staff=cast.teacher, month=month).total == Decimal("50.0")
+
+
+def test_a_persons_month_shows_only_the_evidence_behind_their_own_scores(client, cast):
+    from assessment.models import EvidenceKind, EvidenceLink, InspectionScore
+
+    month = last_month()
+    crit = criterion(cast.school, "20", name="值班记录完整")
+    scores = {(cast.teacher, crit): "18", (cast.guard, crit): "9"}
+    done = inspect(cast.school, month, cast.leader, scores)
+    guards = InspectionScore.objects.get(inspection=done, subject=cast.guard)
+    EvidenceLink.objects.create(
+        inspection=done, score=guards, kind=EvidenceKind.LOG, object_id=987654
+    )
+    compute_month(school=cast.school, month=month)
+    query = f"?month={month:%Y-%m}"
+
+    def links(who) -> list:
+        response = page(client, cast.principal, "assessment:person-month", who.pk, query=query)
+        assert response.status_code == 200
+        return [link for view in response.context["inspections"] for link in view.links]
+
+    assert len(links(cast.guard)) == 1  # the guard's log (since removed, so shown without a url)
+    assert links(cast.teacher) == []  # the same inspection, but nothing behind the teacher's
