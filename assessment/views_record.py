@@ -52,6 +52,7 @@ LINKS = [
     ("assessment:flags", gettext_lazy("Review flags"), (Role.PRINCIPAL,)),
     ("assessment:inspections", gettext_lazy("Inspections"), (*OFFICE, Role.LEADER)),
     ("assessment:reviews", gettext_lazy("Peer review"), None),
+    ("assessment:feedback", gettext_lazy("Student and parent feedback"), OFFICE),
     ("assessment:training", gettext_lazy("Training"), None),
     ("assessment:criteria", gettext_lazy("Assessment criteria"), OFFICE),
     ("assessment:settings", gettext_lazy("Assessment settings"), OFFICE),

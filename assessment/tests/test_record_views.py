@@ -135,6 +135,8 @@ def test_the_home_page_links_the_parts_by_role(client, cast):
     assert reverse("assessment:mine") in teacher
     assert reverse("assessment:scores") in principal
     assert reverse("assessment:settings") in principal
+    assert reverse("assessment:feedback") in principal  # moderation is one click from home
+    assert 'href="' + reverse("assessment:feedback") + '"' not in teacher
 
 
 def test_the_annual_record_prints_with_its_chinese_text(client, cast, scored, tmp_path):
