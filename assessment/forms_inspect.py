@@ -93,6 +93,39 @@ class InspectionForm(forms.Form):
         _style(self)
 
 
+class InspectionPlanForm(forms.Form):
+    """Reschedule a planned inspection: its date and inspector (checked by the service)."""
+
+    planned_on = forms.DateField(label=_("date"), widget=DateInput)
+    inspector = forms.ModelChoiceField(label=_("inspector"), queryset=Staff.objects.none())
+
+    def __init__(self, *args, inspectors=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if inspectors is not None:
+            self.fields["inspector"].queryset = inspectors
+        _style(self)
+
+
+class InspectionCancelForm(forms.Form):
+    """Cancel a planned inspection; the ticked confirm box is checked by the view."""
+
+    reason = forms.CharField(
+        label=_("reason for cancelling"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+    def clean_reason(self):
+        value = self.cleaned_data["reason"].strip()
+        if not value:
+            raise forms.ValidationError(_("Give the reason for cancelling."))
+        return value
+
+
 class TrainingForm(forms.ModelForm):
     attendees = forms.ModelMultipleChoiceField(
         label=_("attended"),

@@ -15,7 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from assessment import evidence as evidence_mod
-from assessment.forms_inspect import CriterionForm, InspectionForm, RuleForm, TrainingForm
+from assessment.forms_inspect import (
+    CriterionForm,
+    InspectionCancelForm,
+    InspectionForm,
+    InspectionPlanForm,
+    RuleForm,
+    TrainingForm,
+)
 from assessment.metrics import metrics_score, month_metrics, month_start
 from assessment.models import EvidenceKind, InspectionKind, InspectionStatus
 from assessment.queries import criteria as cq
@@ -217,6 +224,24 @@ def inspection_new(request):
 def inspection_detail(request, pk):
     actor = get_actor(request)
     inspection = iq.get_inspection_for_user(actor, pk)
+    return _detail(request, actor, inspection)
+
+
+def _plan_form(inspection, data=None):
+    return InspectionPlanForm(
+        data,
+        initial={"planned_on": inspection.planned_on, "inspector": inspection.inspector_id},
+        inspectors=iq.inspectors(inspection.school),
+        prefix="plan",
+    )
+
+
+def _detail(request, actor, inspection, *, plan_form=None, cancel_form=None, status=200):
+    """The inspection page; a planned one carries the "edit plan" and "cancel" forms for the
+    inspector and the office (bound with errors after a refused post)."""
+    may_change = (
+        isv.may_change_plan(actor, inspection) and inspection.status == InspectionStatus.PLANNED
+    )
     scores = iq.scores_by_subject(inspection)
     people = [
         {
@@ -237,9 +262,92 @@ def inspection_detail(request, pk):
             "evidence": evidence_mod.for_inspection(inspection),
             "may_score": isv.may_score(actor, inspection),
             "done": inspection.status == InspectionStatus.DONE,
+            "cancelled": inspection.status == InspectionStatus.CANCELLED,
+            "may_change": may_change,
+            "plan_form": (plan_form or _plan_form(inspection)) if may_change else None,
+            "cancel_form": (cancel_form or InspectionCancelForm(prefix="cancel"))
+            if may_change
+            else None,
+            "counts_for_other_month": inspection.planned_on is not None
+            and inspection.planned_on.replace(day=1) != inspection.month,
             "nav_active": "assessment",
         },
+        status=status,
     )
+
+
+def _changeable(request, actor, pk, action: str):
+    """The inspection if the actor may change its plan (404 elsewhere, 403 by role), and None
+    with a message when it is no longer planned (completed or cancelled)."""
+    inspection = iq.get_inspection_for_user(actor, pk)
+    if not isv.may_change_plan(actor, inspection):
+        raise PermissionDenied
+    try:
+        isv.check_changeable(inspection, action)
+    except ValidationError as e:
+        for m in e.messages:
+            messages.error(request, m)
+        return inspection, False
+    return inspection, True
+
+
+@require_POST
+@role_required(*INSPECT_ROLES)
+def inspection_plan(request, pk):
+    """Reschedule a planned inspection or hand it to another inspector."""
+    actor = get_actor(request)
+    inspection, ok = _changeable(request, actor, pk, "edit")
+    if not ok:
+        return redirect("assessment:inspection-detail", inspection.pk)
+    form = _plan_form(inspection, request.POST)
+    if form.is_valid():
+        try:
+            saved, changed = isv.reschedule_inspection(
+                inspection=inspection,
+                planned_on=form.cleaned_data["planned_on"],
+                inspector=form.cleaned_data["inspector"],
+                actor=actor,
+            )
+        except ValidationError as e:
+            _apply(form, e)
+        else:
+            if changed:
+                messages.success(
+                    request,
+                    _("Plan changed: %(day)s, inspector %(name)s; they will be reminded the "
+                      "day before.")
+                    % {"day": f"{saved.planned_on:%Y-%m-%d}", "name": saved.inspector.name},
+                )  # fmt: skip
+            else:
+                messages.info(request, _("Nothing changed."))
+            return redirect("assessment:inspection-detail", inspection.pk)
+    return _detail(request, actor, inspection, plan_form=form, status=400)
+
+
+@require_POST
+@role_required(*INSPECT_ROLES)
+def inspection_cancel(request, pk):
+    """Cancel a planned inspection with a reason; the ticked confirm box is checked here too
+    (no scripts: a missing tick saves nothing and keeps the reason typed)."""
+    actor = get_actor(request)
+    inspection, ok = _changeable(request, actor, pk, "cancel")
+    if not ok:
+        return redirect("assessment:inspection-detail", inspection.pk)
+    form = InspectionCancelForm(request.POST, prefix="cancel")
+    if form.is_valid():
+        if request.POST.get("confirm") != "1":
+            form.add_error(None, _("Tick the box to confirm first."))
+        else:
+            try:
+                isv.cancel_inspection(
+                    inspection=inspection, reason=form.cleaned_data["reason"], actor=actor
+                )
+            except ValidationError as e:
+                _apply(form, e)
+            else:
+                messages.success(request, _("Inspection cancelled."))
+                return redirect("assessment:inspection-detail", inspection.pk)
+    return _detail(request, actor, inspection, cancel_form=form, status=400)
 
 
 def _score_context(inspection, subject, posted=None):

@@ -318,6 +318,11 @@ TABLE: dict[str, Entry] = {
     "assessment:inspection-complete": post(
         OFFICE_A, lambda w: {"pk": _inspect_world(w).inspection.pk}
     ),
+    # rescheduling and cancelling a planned inspection: the inspector (the leader) or the office
+    "assessment:inspection-plan": post(OFFICE_A, lambda w: {"pk": _inspect_world(w).inspection.pk}),
+    "assessment:inspection-cancel": post(
+        OFFICE_A, lambda w: {"pk": _inspect_world(w).inspection.pk}
+    ),
     "assessment:training": get(STAFF),
     "assessment:training-new": get(OFFICE_A | {"other_admin"}),
     "assessment:training-detail": get(SCHOOL_A, lambda w: {"pk": _inspect_world(w).session.pk}),

@@ -56,6 +56,16 @@ def _check_inspector(school, inspector: Staff) -> None:
         )
 
 
+def _check_date(school, kind: str, planned_on: date) -> None:
+    today = school_today(school)
+    if kind == InspectionKind.SPOT and planned_on > today:
+        raise ValidationError(
+            {"planned_on": _("A spot check is recorded when it happens, not ahead.")}
+        )
+    if planned_on < today - timedelta(days=31):
+        raise ValidationError({"planned_on": _("The date is more than a month ago.")})
+
+
 def plan_inspection(
     *,
     school,
@@ -74,13 +84,7 @@ def plan_inspection(
         raise ValidationError({"shift": _("The shift is not in the month of that date.")})
     if kind not in InspectionKind.values:
         raise ValidationError({"kind": _("Choose a kind of inspection.")})
-    today = school_today(school)
-    if kind == InspectionKind.SPOT and planned_on > today:
-        raise ValidationError(
-            {"planned_on": _("A spot check is recorded when it happens, not ahead.")}
-        )
-    if planned_on < today - timedelta(days=31):
-        raise ValidationError({"planned_on": _("The date is more than a month ago.")})
+    _check_date(school, kind, planned_on)
     return Inspection.objects.create(
         school=school,
         kind=kind,
@@ -274,6 +278,88 @@ def complete_inspection(*, inspection: Inspection, actor, now: datetime | None =
     return locked
 
 
+def check_changeable(inspection: Inspection, action: str) -> None:
+    """Only a planned inspection may be rescheduled or cancelled (``action``: edit/cancel)."""
+    if inspection.status == InspectionStatus.DONE:
+        raise ValidationError(
+            _("This inspection is completed; it can no longer be changed.")
+            if action == "edit"
+            else _("This inspection is completed; it can no longer be cancelled.")
+        )
+    if inspection.status == InspectionStatus.CANCELLED:
+        raise ValidationError(_("This inspection was cancelled."))
+
+
+def may_change_plan(actor, inspection: Inspection) -> bool:
+    """Rescheduling and cancelling: the inspector or the school's principal/admin."""
+    return may_score(actor, inspection)
+
+
+def reschedule_inspection(
+    *, inspection: Inspection, planned_on: date, inspector: Staff, actor
+) -> tuple[Inspection, bool]:
+    """Move a planned inspection to ``planned_on`` (in its month or later; it still counts
+    for its month) and/or hand it to another inspector. If either changes, the reminder is
+    reset so the (new) inspector is reminded the afternoon before the new date. Returns the
+    inspection and whether anything changed. A completed or cancelled one: refused."""
+    if not may_change_plan(actor, inspection):
+        raise PermissionDenied
+    check_changeable(inspection, "edit")
+    school = inspection.school
+    _check_inspector(school, inspector)
+    if planned_on < inspection.month:
+        raise ValidationError(
+            {
+                "planned_on": _("Choose a date in %(month)s or later.")
+                % {"month": f"{inspection.month:%Y-%m}"}
+            }
+        )
+    _check_date(school, inspection.kind, planned_on)
+    with transaction.atomic():
+        locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
+        check_changeable(locked, "edit")
+        changed = locked.planned_on != planned_on or locked.inspector_id != inspector.pk
+        if changed:
+            locked.planned_on = planned_on
+            locked.inspector = inspector
+            locked.reminded_at = None
+            locked.save(update_fields=["planned_on", "inspector", "reminded_at"])
+    return locked, changed
+
+
+CANCEL_REASON_MAX = 500
+
+
+def cancel_inspection(*, inspection: Inspection, reason: str, actor) -> Inspection:
+    """Cancel a planned inspection with a reason (kept in its notes). It then no longer
+    counts as the month's comprehensive inspection and is not reminded. A completed one:
+    refused."""
+    if not may_change_plan(actor, inspection):
+        raise PermissionDenied
+    check_changeable(inspection, "cancel")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for cancelling.")})
+    if len(reason) > CANCEL_REASON_MAX:
+        raise ValidationError(
+            {"reason": _("Keep the reason under %(n)s characters.") % {"n": CANCEL_REASON_MAX}}
+        )
+    with transaction.atomic():
+        locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
+        check_changeable(locked, "cancel")
+        line = _("Cancelled: %(reason)s") % {"reason": reason}
+        locked.notes = f"{locked.notes.rstrip()}\n\n{line}" if locked.notes.strip() else line
+        locked.status = InspectionStatus.CANCELLED
+        locked.save(update_fields=["notes", "status"])
+    return locked
+
+
+def remind_key(inspection: Inspection) -> str:
+    """The reminder's idempotency event: it carries the date, so a rescheduled inspection is
+    reminded once more (a new inspector differs by recipient anyway)."""
+    return f"inspection.remind:{inspection.pk}:{inspection.planned_on:%Y-%m-%d}"
+
+
 def remind_time(inspection: Inspection, tz: str) -> datetime:
     return localize(datetime.combine(inspection.planned_on - timedelta(days=1), REMIND_AT), tz)
 
@@ -306,7 +392,14 @@ def remind_inspectors(*, now: datetime | None = None) -> int:
         with transaction.atomic():
             locked = (
                 Inspection.objects.select_for_update(skip_locked=True)
-                .filter(pk=inspection.pk, reminded_at__isnull=True)
+                .filter(
+                    pk=inspection.pk,
+                    reminded_at__isnull=True,
+                    status=InspectionStatus.PLANNED,
+                    # rescheduled meanwhile: the next run sees the new plan
+                    planned_on=inspection.planned_on,
+                    inspector_id=inspection.inspector_id,
+                )
                 .first()
             )
             if locked is None:
@@ -316,7 +409,7 @@ def remind_inspectors(*, now: datetime | None = None) -> int:
                 notify(
                     school=inspection.school,
                     recipients=[user],
-                    event=f"inspection.remind:{inspection.pk}",
+                    event=remind_key(inspection),
                     subject=(
                         _("Inspection tomorrow: %(kind)s")
                         if inspection.planned_on > local_today

@@ -171,10 +171,10 @@ def test_the_inspector_is_reminded_once_the_afternoon_before(cast):
     later = eve + timedelta(hours=1, minutes=5)
     assert services.remind_inspectors(now=later) == 1
     assert services.remind_inspectors(now=later + timedelta(minutes=30)) == 0
-    notices = Notice.objects.filter(event=f"inspection.remind:{inspection.pk}")
+    notices = Notice.objects.filter(event=services.remind_key(inspection))
     assert notices.filter(channel="inapp", recipient=cast.leader.user).count() == 1
     assert "明天" in notices.first().subject
-    assert not Notice.objects.filter(event=f"inspection.remind:{spot.pk}").exists()
+    assert not Notice.objects.filter(event__startswith=f"inspection.remind:{spot.pk}:").exists()
     inspection.refresh_from_db()
     assert inspection.reminded_at == later
 
