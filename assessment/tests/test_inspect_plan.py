@@ -280,3 +280,41 @@ def test_the_plan_pages_refuse_others(client, cast):
     client.force_login(cast.leader.user)
     assert client.get(plan).status_code == 405
     assert _snapshot(inspection) == before
+
+
+# ---- on a phone ---------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_inspector_moves_then_cancels_on_a_phone(live_server, page, shoot, cast):
+    from tests.browserkit import NAV_TARGETS, fits_phone, log_in
+
+    inspection = planned(cast)
+    base = live_server.url
+    log_in(page, base, cast.leader)
+    page.goto(base + reverse("assessment:inspection-detail", args=[inspection.pk]))
+    fits_phone(page, "the planned inspection", selector=NAV_TARGETS)
+    shoot(page, "planned-390")
+    new_day = _today(cast) + timedelta(days=4)
+    page.fill("#id_plan-planned_on", f"{new_day:%Y-%m-%d}")
+    with page.expect_navigation():
+        page.click("#plan-save")
+    inspection.refresh_from_db()
+    assert inspection.planned_on == new_day and inspection.reminded_at is None
+
+    page.fill("#id_cancel-reason", "区里统一检查，改期")
+    with page.expect_navigation():
+        page.click("#cancel-inspection")  # the box not ticked: refused, the reason kept
+    assert "请先勾选确认框" in page.locator("#cancel-errors").inner_text()
+    assert page.input_value("#id_cancel-reason") == "区里统一检查，改期"
+    assert Inspection.objects.get(pk=inspection.pk).status == InspectionStatus.PLANNED
+    fits_phone(page, "the refused cancel")
+    page.check("#cancel-confirm")
+    with page.expect_navigation():
+        page.click("#cancel-inspection")
+    assert page.locator("#cancel-form").count() == 0
+    assert "已取消" in page.locator("#cancelled").inner_text()
+    fits_phone(page, "the cancelled inspection", selector=NAV_TARGETS)
+    shoot(page, "cancelled-390")
+    assert Inspection.objects.get(pk=inspection.pk).status == InspectionStatus.CANCELLED
