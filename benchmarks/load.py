@@ -98,11 +98,11 @@ class CpuMeter:
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
                 text = stat.read_text()
-            except OSError:
-                continue
-            fields = text[text.rindex(")") + 2 :].split()
-            # ppid; utime + stime + cutime + cstime (children waited for: exited backends)
-            out[int(stat.parent.name)] = (int(fields[1]), sum(int(x) for x in fields[11:15]))
+                fields = text[text.rindex(")") + 2 :].split()
+                # ppid; utime + stime + cutime + cstime (children waited for: exited backends)
+                out[int(stat.parent.name)] = (int(fields[1]), sum(int(x) for x in fields[11:15]))
+            except (OSError, ValueError, IndexError):
+                continue  # the process ended while we read it
         return out
 
     def read(self) -> dict[str, float]:
@@ -125,7 +125,10 @@ class CpuMeter:
 
     def _run(self) -> None:
         while not self.stop.wait(0.5):
-            self.samples.append((time.time(), self.read()))
+            try:
+                self.samples.append((time.time(), self.read()))
+            except Exception as exc:
+                say(f"(CPU sample skipped: {exc!r})")
 
     def between(self, start: float, end: float) -> dict[str, float]:
         self.stop.set()
@@ -410,6 +413,7 @@ def cpu_report(result, meter: CpuMeter, ramp: float, steady: float, spike: float
         used = meter.between(first, last)
         count = sum(1 for s in result["samples"] if s[2] == phase)
         if not used or not count:
+            say(f"{phase:>6}: no CPU samples ({len(meter.samples)} taken) or no requests")
             continue
         server = sum(v for k, v in used.items())
         logins = sum(1 for s in result["samples"] if s[2] == phase and s[1] == "auth POST login")

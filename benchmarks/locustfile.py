@@ -58,8 +58,7 @@ START = time.monotonic()
 START_WALL = time.time()  # the same moment on the wall clock, for load.py's CPU samples
 STOPPING = threading.Event()  # set when the shape ends: requests cut off then are not errors
 _lock = threading.Lock()
-_regular = itertools.count()
-_arriving = itertools.count()
+_spawned = itertools.count()
 
 
 def phase() -> str:
@@ -104,6 +103,7 @@ ITEM_FORM = re.compile(r'action="/logbook/patrol/rounds/(\d+)/items/(\d+)/"')
 SIGN_OUT = re.compile(r'action="/logbook/visitors/(\d+)/sign-out/"')
 CHECKIN = re.compile(r'action="/roster/checkin/(\d+)/"')
 LOG_OPEN = re.compile(r'action="/logbook/shifts/(\d+)/log/"')
+LOG_LINK = re.compile(r'href="/logbook/logs/(\d+)/"')
 CHECK_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 PLACES = ["操场", "教学楼二楼走廊", "食堂", "体育馆", "校门口", "三年级（2）班教室"]
 TEXTS = [
@@ -409,14 +409,24 @@ ACTIONS = {
 LEADERSHIP_ONLY = ("dashboard", "daily", "archive", "post_check")
 
 
-class Regular(Person):
-    """The day-to-day users: persona n goes to school n mod S, the (n div S)-th login there."""
-
-    weight = 1
+class DistrictUser(Person):
+    """One person of the district. Users are numbered as locust starts them: the first USERS
+    are the day-to-day users (user n: school n mod S, the (n div S)-th login there); those
+    started after them, in the spike, are people arriving at the shift change (one class and a
+    counter: locust only adds users when the count grows, so the numbering holds)."""
 
     def choose(self) -> None:
         with _lock:
-            n = next(_regular)
+            n = next(_spawned)
+        self.arriving = n >= USERS
+        if self.arriving:
+            n -= USERS
+            self.school = SCHOOLS[n % len(SCHOOLS)]
+            duty = [p for p in self.school["personas"] if p["assignment"]]
+            duty = duty or self.school["personas"]
+            self.persona = duty[(n // len(SCHOOLS)) % len(duty)]
+            self.actions, self.weights = ["now", "today", "home", "inbox", "log"], [2, 1, 1, 1, 1]
+            return
         self.school = SCHOOLS[n % len(SCHOOLS)]
         people = self.school["personas"]
         self.persona = people[(n // len(SCHOOLS)) % len(people)]
@@ -432,41 +442,31 @@ class Regular(Person):
         self.actions = [a for a, w in actions.items() if w and hasattr(self, a)]
         self.weights = [actions[a] for a in self.actions]
 
-    @task
-    def act(self):
-        getattr(self, self.rng.choices(self.actions, self.weights)[0])()
-
-
-class Arriving(Person):
-    """The shift change: someone of the shift on duty (or its leader) arrives, logs in, opens
-    "on duty now", checks in, opens the log, looks at the board; then reads as they work."""
-
-    fixed_count = SPIKE_USERS  # only the shape's spike stage starts these
-
-    def choose(self) -> None:
-        with _lock:
-            n = next(_arriving)
-        self.school = SCHOOLS[n % len(SCHOOLS)]
-        duty = [p for p in self.school["personas"] if p["assignment"]] or self.school["personas"]
-        self.persona = duty[(n // len(SCHOOLS)) % len(duty)]
-
     def on_start(self):
         super().on_start()
+        if self.arriving:
+            self.arrive()
+
+    def arrive(self):
+        """The shift change: someone of the shift on duty arrives, logs in (above), opens "on
+        duty now", checks in, opens the shift's log and looks at the duty board."""
         text = self.now()
         for assignment in set(CHECKIN.findall(text)):
             self.post(f"/roster/checkin/{assignment}/", "check-in", {"next": "/logbook/now/"},
-                      expect_status=302)  # fmt: skip
+                      expect_location=r"^/logbook/now/$")  # fmt: skip
+        logs = set(LOG_LINK.findall(text))
         for shift in set(LOG_OPEN.findall(text)):
             r = self.post(f"/logbook/shifts/{shift}/log/", "log open", {},
                           expect_location=r"^/logbook/logs/\d+/$")  # fmt: skip
             if r is not None:
-                path = r.headers["Location"]
-                self.page(path, "/logbook/logs/[id]/")
+                logs.add(r.headers["Location"].split("/")[-2])
+        for log in sorted(logs)[-1:]:  # the shift's log, opened by whoever came first
+            self.page(f"/logbook/logs/{log}/", "/logbook/logs/[id]/")
         self.today()
 
     @task
     def act(self):
-        self.rng.choice([self.now, self.now, self.today, self.home, self.inbox, self.log])()
+        getattr(self, self.rng.choices(self.actions, self.weights)[0])()
 
 
 class Shape(LoadTestShape):
@@ -478,9 +478,9 @@ class Shape(LoadTestShape):
     def tick(self):
         elapsed = self.get_run_time()
         if elapsed < RAMP + STEADY:
-            return USERS, SPAWN_RATE, [Regular]
+            return USERS, SPAWN_RATE
         if elapsed < RAMP + STEADY + SPIKE:
             rate = max(SPIKE_USERS / max(SPIKE / 2, 1), 0.5)
-            return USERS + SPIKE_USERS, rate, [Regular, Arriving]
+            return USERS + SPIKE_USERS, rate
         STOPPING.set()
         return None
