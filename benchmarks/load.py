@@ -16,7 +16,8 @@ What it does, from nothing:
    (DEBUG off, persistent database connections): ``--workers`` 5 (2 × cores + 1) with
    ``--threads`` 4, the worker with ``--worker-concurrency`` 2;
 5. runs benchmarks/locustfile.py: ``--users`` people ramp up (each logs in: PBKDF2 with Django's
-   1,000,000 iterations, about half a second of CPU each, so the ramp is not measured), steady
+   1,000,000 iterations, over half a second of CPU each, so the ramp is not measured: measuring
+   starts 5 s after the last of them has logged in, or after ``--ramp`` seconds at most), steady
    load, then the 07:30–08:00 shift-change spike (``--spike-users`` more people arrive, log in,
    check in, open the log and the duty board). Think time ``--think`` seconds between clicks.
    The default run takes about 4–5 minutes including the set-up;
@@ -157,7 +158,7 @@ def parse_args(argv=None):
                         help="people arriving in the spike (default: 30 %% of users)")  # fmt: skip
     parser.add_argument("--spawn-rate", type=float, default=2.0, help="logins per second, ramp")
     parser.add_argument("--ramp", type=float, default=None,
-                        help="seconds before measuring (default: users / rate + 10)")  # fmt: skip
+                        help="longest ramp before measuring (default 2 × users/rate)")  # fmt: skip
     parser.add_argument("--think", default="5,15", help="think time between clicks: min,max s")
     parser.add_argument("--schools", type=int, default=20)
     parser.add_argument("--staff", type=int, default=60, help="people per school")
@@ -182,7 +183,7 @@ def main(argv=None) -> int:
     spike_users = args.spike_users if args.spike_users is not None else max(1, args.users * 3 // 10)
     spike = round(args.duration * args.spike_share, 1)
     steady = round(args.duration - spike, 1)
-    ramp = args.ramp if args.ramp is not None else round(args.users / args.spawn_rate + 10, 1)
+    ramp = args.ramp if args.ramp is not None else round(max(60, args.users / args.spawn_rate * 2))
     load_start = os.getloadavg()
     tmp = Path(tempfile.mkdtemp(prefix="dutyschool-load-"))
     servers = None
@@ -224,7 +225,8 @@ def main(argv=None) -> int:
         for process in processes[1:]:
             process.wait_for_log(" ready." if "worker" in process.name else "beat: Starting")
         say(f"==> locust: {args.users} users (+{spike_users} arriving in the spike), ramp "
-            f"{ramp:g}s, steady {steady:g}s, spike {spike:g}s, think {args.think}s")  # fmt: skip
+            f"until all have logged in ({ramp:g}s at most), steady {steady:g}s, spike "
+            f"{spike:g}s, think {args.think}s")  # fmt: skip
         roots = {"web": processes[0].proc.pid, "celery": processes[1].proc.pid}
         roots["beat"] = processes[2].proc.pid
         if servers is not None:
@@ -233,7 +235,7 @@ def main(argv=None) -> int:
         result = run_locust(args, env, base, personas, tmp, ramp, steady, spike, spike_users)
         load_end = os.getloadavg()
         figures = report(result, args, steady, spike, spike_users, load_start, load_end)
-        cpu_report(result, meter, ramp, steady, spike)
+        cpu_report(result, meter, steady, spike)
         dead = [p.name for p in processes if p.proc.poll() is not None]
         if dead:
             say(f"!! processes died during the run: {dead}")
@@ -363,7 +365,8 @@ def report(result, args, steady, spike, spike_users, load_start, load_end) -> di
         say(f"{phase:>6}: p95 read {p95({'read'}, (phase,))} ms, write "
             f"{p95({'write', 'gate'}, (phase,))} ms, login {p95({'auth'}, (phase,))} ms, poll "
             f"{p95({'poll'}, (phase,))} ms")  # fmt: skip
-    say(f"  ramp: login p95 {p95({'auth'}, ('ramp',))} ms (everyone logging in; not measured)")
+    say(f"  ramp: {result['ramp_seconds']:.0f} s, login p95 {p95({'auth'}, ('ramp',))} ms "
+        f"(everyone logging in; not measured)")  # fmt: skip
     errors = [s for s in samples if not s[4] and s[0] != "cut"]
     cut = sum(1 for s in samples if s[0] == "cut")
     if cut:
@@ -402,12 +405,12 @@ def login_cpu_seconds() -> float:
     return time.process_time() - started
 
 
-def cpu_report(result, meter: CpuMeter, ramp: float, steady: float, spike: float) -> None:
+def cpu_report(result, meter: CpuMeter, steady: float, spike: float) -> None:
     """CPU the servers used per request in each phase, and what that means on 2 free cores."""
     per_login = login_cpu_seconds()
     say("")
     say(f"one login (PBKDF2 password check) costs {per_login * 1000:.0f} ms of CPU")
-    start = result["started_at"] + ramp
+    start = result["measured_from"]
     windows = {"steady": (start, start + steady), "spike": (start + steady, start + steady + spike)}
     for phase, (first, last) in windows.items():
         used = meter.between(first, last)

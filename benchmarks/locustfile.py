@@ -47,7 +47,8 @@ SCHOOLS = DATA["schools"]
 PASSWORD = DATA["password"]
 USERS = int(os.environ.get("LOAD_USERS", "100"))
 SPIKE_USERS = int(os.environ.get("LOAD_SPIKE_USERS", "30"))
-RAMP = float(os.environ.get("LOAD_RAMP", "60"))
+RAMP = float(os.environ.get("LOAD_RAMP", "180"))  # at most: measuring starts once all are in
+SETTLE = float(os.environ.get("LOAD_SETTLE", "5"))  # seconds after the last login
 STEADY = float(os.environ.get("LOAD_STEADY", "90"))
 SPIKE = float(os.environ.get("LOAD_SPIKE", "60"))
 SPAWN_RATE = float(os.environ.get("LOAD_SPAWN_RATE", "2"))
@@ -56,22 +57,34 @@ THINK = tuple(float(x) for x in os.environ.get("LOAD_THINK", "5,15").split(","))
 SAMPLES: list[tuple] = []  # (category, name, phase, ms, ok)
 START = time.monotonic()
 START_WALL = time.time()  # the same moment on the wall clock, for load.py's CPU samples
+MEASURE_FROM: list[float] = []  # monotonic and wall time when the steady phase began
+LOGGED_IN = itertools.count(1)  # logins of the day-to-day users so far
 STOPPING = threading.Event()  # set when the shape ends: requests cut off then are not errors
 _lock = threading.Lock()
 _spawned = itertools.count()
 
 
 def phase() -> str:
+    """ramp until every day-to-day user has logged in (plus SETTLE s; RAMP s at most), then
+    STEADY s of steady load, then SPIKE s of the shift change."""
     if STOPPING.is_set():
         return "stopped"
-    elapsed = time.monotonic() - START
-    if elapsed < RAMP:
-        return "ramp"
-    if elapsed < RAMP + STEADY:
+    now = time.monotonic()
+    if not MEASURE_FROM:
+        if now - START < RAMP and not (READY_AT and now >= READY_AT[0] + SETTLE):
+            return "ramp"
+        with _lock:
+            if not MEASURE_FROM:
+                MEASURE_FROM.extend([now, time.time()])
+    elapsed = now - MEASURE_FROM[0]
+    if elapsed < STEADY:
         return "steady"
-    if elapsed < RAMP + STEADY + SPIKE:
+    if elapsed < STEADY + SPIKE:
         return "spike"
     return "after"
+
+
+READY_AT: list[float] = []  # when the last day-to-day user had logged in
 
 
 @events.test_start.add_listener
@@ -93,8 +106,10 @@ def _record(request_type, name, response_time, response_length, exception=None, 
 @events.test_stop.add_listener
 def _dump(environment, **kwargs):
     with open(os.environ["LOAD_RESULT"], "w", encoding="utf-8") as out:
-        json.dump({"samples": SAMPLES, "started_at": START_WALL,
-                   "phases": {"ramp": RAMP, "steady": STEADY, "spike": SPIKE}}, out)  # fmt: skip
+        measured = MEASURE_FROM[1] if MEASURE_FROM else START_WALL + RAMP
+        json.dump({"samples": SAMPLES, "started_at": START_WALL, "measured_from": measured,
+                   "ramp_seconds": measured - START_WALL,
+                   "phases": {"steady": STEADY, "spike": SPIKE}}, out)  # fmt: skip
 
 
 CSRF_FORM = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -162,6 +177,8 @@ class Person(HttpUser):
         ) as answer:  # fmt: skip
             if answer.status_code != 302 or "sessionid" not in self.client.cookies:
                 answer.failure(f"login of {self.persona['username']} → {answer.status_code}")
+        if not getattr(self, "arriving", True) and next(LOGGED_IN) >= USERS and not READY_AT:
+            READY_AT.append(time.monotonic())
 
     def page(self, path: str, name: str, *, expect: str = "") -> str:
         """A full page view (category read) and the inbox badge htmx fetches on load."""
@@ -470,16 +487,16 @@ class DistrictUser(Person):
 
 
 class Shape(LoadTestShape):
-    """Ramp to USERS at SPAWN_RATE, hold for STEADY, then add SPIKE_USERS arriving people over
-    the first half of the spike; stop at the end."""
+    """Ramp to USERS at SPAWN_RATE until all have logged in, hold for STEADY, then add
+    SPIKE_USERS arriving people over the first half of the spike; stop at the end."""
 
     use_common_options = False
 
     def tick(self):
-        elapsed = self.get_run_time()
-        if elapsed < RAMP + STEADY:
+        current = phase()
+        if current in ("ramp", "steady"):
             return USERS, SPAWN_RATE
-        if elapsed < RAMP + STEADY + SPIKE:
+        if current == "spike":
             rate = max(SPIKE_USERS / max(SPIKE / 2, 1), 0.5)
             return USERS + SPIKE_USERS, rate
         STOPPING.set()

@@ -31,7 +31,7 @@ def test_load_test_runs_and_ends_with_its_json_line(tmp_path):
     started = time.monotonic()
     run = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "load.py"), "--schools", "2", "--users", "5",
-         "--duration", "15", "--ramp", "8", "--spawn-rate", "5", "--think", "1,2",
+         "--duration", "15", "--ramp", "20", "--spawn-rate", "5", "--think", "1,2",
          "--workers", "2", "--threads", "2", "--worker-concurrency", "1", "--no-profile",
          "--database-url", _test_database_url(), "--redis-url", urlunsplit(redis),
          "--keep", str(tmp_path)],
