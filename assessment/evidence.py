@@ -14,81 +14,68 @@ from logbook.models import DutyLog, Hazard, PatrolRound
 from roster.models import CheckIn
 
 
+def _checkin_label(x) -> str:
+    shift = x.assignment.shift
+    return (
+        f"{shift.date:%Y-%m-%d} {shift.shift_type.name} {timezone.localtime(x.checked_in_at):%H:%M}"
+    )
+
+
+# Per kind: the records (one query), the label and the page of one record.
+SOURCES = {
+    EvidenceKind.LOG: (
+        lambda: DutyLog.objects.select_related("shift__shift_type"),
+        lambda x: f"{x.date:%Y-%m-%d} {x.shift.shift_type.name}",
+        lambda x: reverse("logbook:log", args=[x.pk]),
+    ),
+    EvidenceKind.PATROL: (
+        lambda: PatrolRound.objects.all(),
+        lambda x: f"{timezone.localtime(x.started_at):%Y-%m-%d %H:%M}",
+        lambda x: reverse("logbook:round", args=[x.pk]),
+    ),
+    EvidenceKind.HAZARD: (
+        lambda: Hazard.objects.all(),
+        lambda x: f"{x.code} {x.location}",
+        lambda x: reverse("logbook:hazard", args=[x.pk]),
+    ),
+    EvidenceKind.INCIDENT: (
+        lambda: Incident.objects.all(),
+        lambda x: f"{timezone.localtime(x.occurred_at):%Y-%m-%d} {x.location}",
+        lambda x: reverse("incidents:detail", args=[x.pk]),
+    ),
+    EvidenceKind.CHECKIN: (
+        lambda: CheckIn.objects.select_related("assignment__shift__shift_type"),
+        _checkin_label,
+        lambda x: reverse("roster:week", args=[x.assignment.shift.roster_id]),
+    ),
+    EvidenceKind.DRILL: (
+        lambda: Drill.objects.all(),
+        lambda x: f"{x.held_on:%Y-%m-%d} {x.scenario}",
+        lambda x: reverse("incidents:drills"),
+    ),
+    EvidenceKind.TRAINING: (
+        lambda: TrainingSession.objects.all(),
+        lambda x: f"{x.held_on:%Y-%m-%d} {x.title}",
+        lambda x: reverse("assessment:training-detail", args=[x.pk]),
+    ),
+}
+
+
 def resolve(links) -> list[tuple[str, str]]:
     """[(label, url)] for EvidenceLink rows, in the given order; a record since removed shows
-    as "(removed)" without a link."""
+    as "(removed)" without a link. One query per kind present."""
     links = list(links)
     ids = defaultdict(set)
     for link in links:
         ids[link.kind].add(link.object_id)
-    found: dict[tuple[str, int], tuple[str, str]] = {}
     kind_label = dict(EvidenceKind.choices)
-
-    def put(kind, pk, label, url):
-        found[(kind, pk)] = (f"{kind_label[kind]}: {label}", url)
-
-    if ids[EvidenceKind.LOG]:
-        for x in DutyLog.objects.filter(pk__in=ids[EvidenceKind.LOG]).select_related(
-            "shift__shift_type"
-        ):
-            put(
-                EvidenceKind.LOG,
-                x.pk,
-                f"{x.date:%Y-%m-%d} {x.shift.shift_type.name}",
-                reverse("logbook:log", args=[x.pk]),
-            )
-    if ids[EvidenceKind.PATROL]:
-        for x in PatrolRound.objects.filter(pk__in=ids[EvidenceKind.PATROL]):
-            put(
-                EvidenceKind.PATROL,
-                x.pk,
-                f"{timezone.localtime(x.started_at):%Y-%m-%d %H:%M}",
-                reverse("logbook:round", args=[x.pk]),
-            )
-    if ids[EvidenceKind.HAZARD]:
-        for x in Hazard.objects.filter(pk__in=ids[EvidenceKind.HAZARD]):
-            put(
-                EvidenceKind.HAZARD,
-                x.pk,
-                f"{x.code} {x.location}",
-                reverse("logbook:hazard", args=[x.pk]),
-            )
-    if ids[EvidenceKind.INCIDENT]:
-        for x in Incident.objects.filter(pk__in=ids[EvidenceKind.INCIDENT]):
-            put(
-                EvidenceKind.INCIDENT,
-                x.pk,
-                f"{timezone.localtime(x.occurred_at):%Y-%m-%d} {x.location}",
-                reverse("incidents:detail", args=[x.pk]),
-            )
-    if ids[EvidenceKind.CHECKIN]:
-        for x in CheckIn.objects.filter(pk__in=ids[EvidenceKind.CHECKIN]).select_related(
-            "assignment__shift__shift_type"
-        ):
-            shift = x.assignment.shift
-            put(
-                EvidenceKind.CHECKIN,
-                x.pk,
-                f"{shift.date:%Y-%m-%d} {shift.shift_type.name} "
-                f"{timezone.localtime(x.checked_in_at):%H:%M}",
-                reverse("roster:week", args=[shift.roster_id]),
-            )
-    if ids[EvidenceKind.DRILL]:
-        for x in Drill.objects.filter(pk__in=ids[EvidenceKind.DRILL]):
-            put(
-                EvidenceKind.DRILL,
-                x.pk,
-                f"{x.held_on:%Y-%m-%d} {x.scenario}",
-                reverse("incidents:drills"),
-            )
-    if ids[EvidenceKind.TRAINING]:
-        for x in TrainingSession.objects.filter(pk__in=ids[EvidenceKind.TRAINING]):
-            put(
-                EvidenceKind.TRAINING,
-                x.pk,
-                f"{x.held_on:%Y-%m-%d} {x.title}",
-                reverse("assessment:training-detail", args=[x.pk]),
-            )
+    found: dict[tuple[str, int], tuple[str, str]] = {}
+    for kind, wanted in ids.items():
+        if kind not in SOURCES:
+            continue
+        records, label, url = SOURCES[kind]
+        for x in records().filter(pk__in=wanted):
+            found[(kind, x.pk)] = (f"{kind_label[kind]}: {label(x)}", url(x))
     return [
         found.get(
             (link.kind, link.object_id),

@@ -249,3 +249,17 @@ def test_inspection_pages_refuse_others(client, cast, criteria):
     assert client.get(score).status_code == 403
     client.force_login(cast.leader.user)
     assert client.get(score, {"subject": cast.other_teacher.pk}).status_code == 404
+
+
+def test_every_kind_of_evidence_has_a_source_and_a_gone_record_shows_as_removed():
+    from django.utils import translation
+
+    from assessment.evidence import SOURCES, resolve
+    from assessment.models import EvidenceKind
+
+    assert set(SOURCES) == set(EvidenceKind.values)
+    gone = [EvidenceLink(kind=kind, object_id=10**9) for kind in EvidenceKind.values]
+    with translation.override("en"):
+        shown = resolve(gone)
+    assert [url for _label, url in shown] == [""] * len(gone)
+    assert all(label.endswith("(removed)") for label, _url in shown)
