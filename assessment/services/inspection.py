@@ -320,11 +320,83 @@ def reschedule_inspection(
         check_changeable(locked, "edit")
         changed = locked.planned_on != planned_on or locked.inspector_id != inspector.pk
         if changed:
+            previous = Staff.objects.select_related("user").get(pk=locked.inspector_id)
+            old_day = locked.planned_on
             locked.planned_on = planned_on
             locked.inspector = inspector
             locked.reminded_at = None
             locked.save(update_fields=["planned_on", "inspector", "reminded_at"])
+            if previous.pk != inspector.pk:
+                _tell_handover(locked, previous, old_day, actor)
     return locked, changed
+
+
+def handover_key(inspection: Inspection, previous: Staff, old_day: date | None) -> str:
+    """The hand-over notice's idempotency event: once per inspection, previous inspector and
+    the date they had it for."""
+    day = f"{old_day:%Y-%m-%d}" if old_day else "-"
+    return f"inspection.handover:{inspection.pk}:{previous.pk}:{day}"
+
+
+def cancel_key(inspection: Inspection) -> str:
+    return f"inspection.cancel:{inspection.pk}"
+
+
+def _told_user(staff: Staff, actor):
+    """``staff``'s account, unless they have none or made the change themself."""
+    user = staff.user
+    if user is None or user.pk == getattr(getattr(actor, "user", None), "pk", None):
+        return None
+    return user
+
+
+def _tell_handover(inspection: Inspection, previous: Staff, old_day, actor) -> None:
+    """Tell the previous inspector (in the caller's transaction) that the inspection is no
+    longer theirs; the new one is told by the reminder."""
+    from notifications.fanout import notify
+
+    user = _told_user(previous, actor)
+    if user is None:
+        return
+    day = f"{old_day or inspection.planned_on:%Y-%m-%d}"
+    name = inspection.inspector.name
+    if old_day == inspection.planned_on:
+        body = _("The inspection on %(day)s is now %(name)s's.") % {"day": day, "name": name}
+    else:
+        body = _("The inspection on %(day)s is now %(name)s's, on %(new_day)s.") % {
+            "day": day,
+            "name": name,
+            "new_day": f"{inspection.planned_on:%Y-%m-%d}",
+        }
+    notify(
+        school=inspection.school,
+        recipients=[user],
+        event=handover_key(inspection, previous, old_day),
+        subject=_("Inspection handed over: %(kind)s") % {"kind": inspection.get_kind_display()},
+        body=body,
+        url=reverse("assessment:inspection-detail", args=[inspection.pk]),
+    )
+
+
+def _tell_cancel(inspection: Inspection, reason: str, actor) -> None:
+    """Tell the inspector (in the caller's transaction) that the inspection was cancelled and
+    why, unless they cancelled it themself."""
+    from notifications.fanout import notify
+
+    inspector = Staff.objects.select_related("user").get(pk=inspection.inspector_id)
+    user = _told_user(inspector, actor)
+    if user is None:
+        return
+    day = f"{inspection.planned_on:%Y-%m-%d}" if inspection.planned_on else "-"
+    notify(
+        school=inspection.school,
+        recipients=[user],
+        event=cancel_key(inspection),
+        subject=_("Inspection cancelled: %(kind)s") % {"kind": inspection.get_kind_display()},
+        body=_("The inspection on %(day)s was cancelled. Reason: %(reason)s")
+        % {"day": day, "reason": reason},
+        url=reverse("assessment:inspection-detail", args=[inspection.pk]),
+    )
 
 
 CANCEL_REASON_MAX = 500
@@ -351,6 +423,7 @@ def cancel_inspection(*, inspection: Inspection, reason: str, actor) -> Inspecti
         locked.notes = f"{locked.notes.rstrip()}\n\n{line}" if locked.notes.strip() else line
         locked.status = InspectionStatus.CANCELLED
         locked.save(update_fields=["notes", "status"])
+        _tell_cancel(locked, reason, actor)
     return locked
 
 

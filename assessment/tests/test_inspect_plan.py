@@ -318,3 +318,99 @@ def test_the_inspector_moves_then_cancels_on_a_phone(live_server, page, shoot, c
     fits_phone(page, "the cancelled inspection", selector=NAV_TARGETS)
     shoot(page, "cancelled-390")
     assert Inspection.objects.get(pk=inspection.pk).status == InspectionStatus.CANCELLED
+
+
+# ---- the previous inspector is told -----------------------------------------------------------
+
+
+def _told(member, prefix):
+    return Notice.objects.filter(recipient=member.user, channel="inapp", event__startswith=prefix)
+
+
+def test_a_handover_tells_the_previous_inspector_once(cast):
+    day = _today(cast) + timedelta(days=2)
+    inspection = planned(cast, day=day)
+    saved, changed = services.reschedule_inspection(
+        inspection=inspection, planned_on=day, inspector=cast.principal, actor=as_(cast.admin)
+    )
+    assert changed
+    told = _told(cast.leader, f"inspection.handover:{inspection.pk}:")
+    assert told.count() == 1
+    notice = told.get()
+    assert notice.event == f"inspection.handover:{inspection.pk}:{cast.leader.pk}:{day:%Y-%m-%d}"
+    assert cast.principal.name in notice.body and f"{day:%Y-%m-%d}" in notice.body
+    assert notice.url == reverse("assessment:inspection-detail", args=[inspection.pk])
+    # Saving the same plan again: nothing changes and nobody is told anything new.
+    before = Notice.objects.count()
+    _same, changed = services.reschedule_inspection(
+        inspection=saved, planned_on=day, inspector=cast.principal, actor=as_(cast.admin)
+    )
+    assert not changed and Notice.objects.count() == before
+    # The new inspector is not told of a hand-over; the reminder tells them the eve before.
+    assert not _told(cast.principal, "inspection.handover:").exists()
+    assert services.remind_inspectors(now=_eve(cast, day)) == 1
+    assert _told(cast.principal, f"inspection.remind:{inspection.pk}:").count() == 1
+    assert not _told(cast.leader, f"inspection.remind:{inspection.pk}:").exists()
+
+
+def test_a_handover_with_a_new_date_names_both_dates(cast):
+    day = _today(cast) + timedelta(days=2)
+    inspection = planned(cast, day=day)
+    new_day = day + timedelta(days=1)
+    services.reschedule_inspection(
+        inspection=inspection, planned_on=new_day, inspector=cast.principal, actor=as_(cast.admin)
+    )
+    notice = _told(cast.leader, "inspection.handover:").get()
+    assert f"{day:%Y-%m-%d}" in notice.body and f"{new_day:%Y-%m-%d}" in notice.body
+    assert notice.event.endswith(f":{cast.leader.pk}:{day:%Y-%m-%d}")
+
+
+def test_a_new_date_alone_is_no_handover(cast):
+    inspection = planned(cast, day=_today(cast) + timedelta(days=2))
+    services.reschedule_inspection(
+        inspection=inspection, planned_on=_today(cast) + timedelta(days=5),
+        inspector=cast.leader, actor=as_(cast.admin),
+    )  # fmt: skip
+    assert not Notice.objects.filter(event__startswith="inspection.handover:").exists()
+
+
+def test_cancelling_tells_the_inspector_with_the_reason_once(cast):
+    day = _today(cast) + timedelta(days=2)
+    inspection = planned(cast, day=day)
+    services.cancel_inspection(
+        inspection=inspection, reason="  区里统一检查  ", actor=as_(cast.admin)
+    )
+    notice = _told(cast.leader, "inspection.cancel:").get()
+    assert notice.event == f"inspection.cancel:{inspection.pk}"
+    assert "区里统一检查" in notice.body and f"{day:%Y-%m-%d}" in notice.body
+    assert "取消" in notice.subject
+    assert not Notice.objects.filter(recipient=cast.admin.user).exists()  # not the actor
+    with pytest.raises(ValidationError):  # a second cancel is refused and tells nobody
+        services.cancel_inspection(inspection=inspection, reason="again", actor=as_(cast.admin))
+    assert Notice.objects.filter(event=f"inspection.cancel:{inspection.pk}",
+                                 channel="inapp").count() == 1  # fmt: skip
+
+
+def test_the_actor_is_not_told_of_their_own_change(cast):
+    day = _today(cast) + timedelta(days=2)
+    handed = planned(cast, day=day)
+    services.reschedule_inspection(
+        inspection=handed, planned_on=day, inspector=cast.principal, actor=as_(cast.leader)
+    )
+    cancelled = planned(cast, day=day)
+    services.cancel_inspection(inspection=cancelled, reason="病假", actor=as_(cast.leader))
+    assert not Notice.objects.filter(recipient=cast.leader.user).exists()
+    assert not Notice.objects.filter(event__startswith="inspection.handover:").exists()
+    assert not Notice.objects.filter(event__startswith="inspection.cancel:").exists()
+
+
+def test_the_page_hand_over_tells_the_previous_inspector(client, cast):
+    inspection = planned(cast)
+    _detail, plan, _cancel = _urls(inspection)
+    client.force_login(cast.admin.user)
+    data = {"plan-planned_on": f"{inspection.planned_on:%Y-%m-%d}",
+            "plan-inspector": cast.principal.pk}  # fmt: skip
+    assert client.post(plan, data).status_code == 302
+    assert client.post(plan, data).status_code == 302  # saved again unchanged
+    notice = _told(cast.leader, "inspection.handover:").get()
+    assert "检查" in notice.subject and cast.principal.name in notice.body
