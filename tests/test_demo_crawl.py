@@ -46,6 +46,7 @@ SKIP_PREFIXES = ("/accounts/logout/", "/admin/", "/static/", "/media/", "/i18n/"
 # lost its way, e.g. the home page stopped linking a whole app).
 REACHES = {"admin": 200, "principal": 200, "leader": 130, "teacher": 70, "guard": 70, "tech": 50,
            "bureau": 25}  # fmt: skip
+LOGIN = "/accounts/login/"
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -126,6 +127,9 @@ def crawl(client: Client, role: str) -> tuple[list[str], int]:
             continue
         if response.status_code in (301, 302, 303, 307, 308):
             location = urljoin(url, response["Location"])
+            if urlsplit(location).path == LOGIN:
+                failures.append(f"{where}: sent to the login page, the session is gone")
+                break
             targets = links_of(f'<a href="{location}">', url)
         elif "text/html" in response.get("Content-Type", ""):
             html = body.decode(response.charset or "utf-8", errors="replace")
