@@ -39,7 +39,20 @@ class ReportForm(forms.ModelForm):
         }
 
 
-class AssignForm(forms.Form):
+class _OwnIds:
+    """The hazard page holds several forms with fields of the same name (measures, photo, note):
+    each form prefixes its element ids so no id is used twice (field names are unchanged)."""
+
+    ids = ""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.ids}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class AssignForm(_OwnIds, forms.Form):
+    ids = "assign"
+
     responsible = forms.ModelChoiceField(queryset=None, label=gettext_lazy("Responsible person"))
     department = forms.CharField(label=gettext_lazy("Responsible department"), max_length=50,
                                  required=False)  # fmt: skip
@@ -73,7 +86,9 @@ class AssignForm(forms.Form):
         ).order_by("name")
 
 
-class FixForm(forms.Form):
+class FixForm(_OwnIds, forms.Form):
+    ids = "fix"
+
     result = forms.CharField(label=gettext_lazy("What was done"), max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
     measures = forms.CharField(label=gettext_lazy("Measures"), required=False, max_length=2000,
@@ -83,7 +98,9 @@ class FixForm(forms.Form):
     photo = PhotoField()
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(_OwnIds, forms.Form):
+    ids = "verify"
+
     accepted = forms.TypedChoiceField(
         label=gettext_lazy("Verification"), coerce=lambda v: v == "1", widget=forms.RadioSelect,
         choices=[("1", gettext_lazy("Fixed properly")), ("0", gettext_lazy("Not fixed: back"))],
@@ -91,11 +108,15 @@ class VerifyForm(forms.Form):
     note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=2000)
 
 
-class NoteForm(forms.Form):
+class NoteForm(_OwnIds, forms.Form):
+    ids = "close"
+
     note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=2000)
 
 
-class PhotoForm(forms.Form):
+class PhotoForm(_OwnIds, forms.Form):
+    ids = "photo"
+
     photo = PhotoField(required=True)
 
 

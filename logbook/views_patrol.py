@@ -33,6 +33,12 @@ class CheckpointForm(forms.ModelForm):
 
 
 class ItemForm(forms.ModelForm):
+    """Shown beside the checkpoint's own form (both have an order): ids prefixed "item_"."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "item_%s")
+        super().__init__(*args, **kwargs)
+
     class Meta:
         model = PatrolItem
         fields = ["text", "frequency", "bad_weather_only", "order"]

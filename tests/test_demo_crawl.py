@@ -51,15 +51,28 @@ FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 class Links(HTMLParser):
+    """The page's links, and every id attribute (an id used twice breaks htmx targets and
+    labels)."""
+
     def __init__(self):
         super().__init__()
         self.hrefs: list[str] = []
+        self.ids: Counter[str] = Counter()
 
     def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id") is not None:
+            self.ids[attrs["id"]] += 1
         if tag == "a":
-            href = dict(attrs).get("href")
+            href = attrs.get("href")
             if href:
                 self.hrefs.append(href)
+
+
+def repeated_ids(html: str) -> list[str]:
+    parser = Links()
+    parser.feed(html)
+    return sorted(name for name, n in parser.ids.items() if n > 1)
 
 
 def links_of(html: str, base: str) -> list[str]:
@@ -134,6 +147,8 @@ def crawl(client: Client, role: str) -> tuple[list[str], int]:
         elif "text/html" in response.get("Content-Type", ""):
             html = body.decode(response.charset or "utf-8", errors="replace")
             targets = links_of(html, url)
+            if twice := repeated_ids(html):
+                failures.append(f"{where}: ids used more than once: {twice[:10]}")
         else:
             continue  # a download: fetched in full above, nothing to follow
         for target in targets:

@@ -32,6 +32,7 @@ LOG_READERS = frozenset({Role.LEADER, Role.PRINCIPAL, Role.ADMIN})
 BEHIND = timedelta(hours=6)  # "on duty now" also shows duties that ended in the last 6 hours
 AHEAD = timedelta(hours=12)  # and those starting in the next 12
 PANELS = ("patrol", "hazard", "visit", "handover")
+SCHOOL_WIDE = {"visit"}
 ROLE_ORDER = {value: i for i, (value, _label) in enumerate(Role.choices)}
 
 
@@ -170,11 +171,16 @@ def now_page(actor, now: datetime) -> dict:
     )
     duty_settings = roster_settings_for(staff.school)
     log_settings = settings_for(staff.school)
-    rows = [_now_row(actor, shift, now, duty_settings, log_settings, leads) for shift in shifts]
+    shown: set[str] = set()  # school-wide panels already on the page
+    rows = [
+        _now_row(actor, shift, now, duty_settings, log_settings, leads, shown) for shift in shifts
+    ]
     return {"rows": rows, "panels": [] if rows else _panels(actor, None)}
 
 
-def _now_row(actor, shift: Shift, now, duty_settings, log_settings, leads: bool) -> dict:
+def _now_row(
+    actor, shift: Shift, now, duty_settings, log_settings, leads: bool, shown: set[str]
+) -> dict:
     mine = next((a for a in shift.assignments.all() if a.staff_id == actor.staff.pk), None)
     needs_checkin = mine is not None and checkin_required(actor.roles, duty_settings)
     arrived = _arrival(mine) if mine is not None else None
@@ -198,14 +204,20 @@ def _now_row(actor, shift: Shift, now, duty_settings, log_settings, leads: bool)
         "post_checks": len(shift.post_checks.all()),
         "post_checks_expected": log_settings.post_checks_expected,
         "can_check_posts": leads and now >= shift.starts_at - OPENS_BEFORE and now <= shift.ends_at,
-        "panels": _panels(actor, shift),
+        "panels": _panels(actor, shift, shown),
     }
 
 
-def _panels(actor, shift) -> list[dict]:
+def _panels(actor, shift, shown: set[str] | None = None) -> list[dict]:
+    """The sub-domains' panels for one row; a school-wide panel (visitors on campus) only with
+    the first row that has it, so a leader with several shifts sees it once."""
     panels = []
     for sub in PANELS:
+        if shown is not None and sub in SCHOOL_WIDE and sub in shown:
+            continue
         panel = import_module(f"logbook.queries.{sub}").now_panel(actor=actor, shift=shift)
         if isinstance(panel, dict):
             panels.append({"template": f"logbook/{sub}/_now_panel.html", "panel": panel})
+            if shown is not None and sub in SCHOOL_WIDE:
+                shown.add(sub)
     return panels
