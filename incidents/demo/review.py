@@ -150,8 +150,9 @@ def _accepted_after_one_round(incident, principal) -> None:
         comment="同意。整改按期完成后报办公室。",
         now=_at(start, hours=32),
     )
-    for action, (_text, _days, done) in zip(report.actions.all(), ACTIONS, strict=False):
-        if done:
+    done_texts = {text for text, _days, done in ACTIONS if done}
+    for action in report.actions.all():  # ordered by due date, not as ACTIONS: match the text
+        if action.text in done_texts:
             owner = action.owner.user
             services.complete_action(action=action, actor=actor_for(owner), now=_at(start, days=2))
 
@@ -186,7 +187,7 @@ def _closed_report(incident, principal) -> None:
             school=incident.school,
             text=ACTIONS[0][0],
             owner=owner,
-            due_on=at.date(),
+            due_on=timezone.localdate(at),
             status="done",
             done_at=at,
             done_by=owner.user,
