@@ -77,6 +77,15 @@ def next_month(month: date) -> date:
     return (first + timedelta(days=32)).replace(day=1)
 
 
+def month_bounds(school, month: date) -> tuple[datetime, datetime]:
+    """The month as [start, end) instants in the school's time zone."""
+    first, after = month_start(month), next_month(month)
+    return (
+        localize(datetime.combine(first, time()), school.time_zone),
+        localize(datetime.combine(after, time()), school.time_zone),
+    )
+
+
 def _pct(part: int, whole: int) -> Decimal | None:
     if not whole:
         return None
@@ -99,9 +108,7 @@ def month_metrics(school, month: date, staff_ids=None, *, now: datetime | None =
     """{staff_id: {key: Metric}} for the active staff of ``school`` (or ``staff_ids``)."""
     now = now or timezone.now()
     first, after = month_start(month), next_month(month)
-    tz = school.time_zone
-    t0 = localize(datetime.combine(first, time()), tz)
-    t1 = localize(datetime.combine(after, time()), tz)
+    t0, t1 = month_bounds(school, month)
     labels = metric_labels()
 
     people = Staff.objects.filter(school=school).prefetch_related("roles")

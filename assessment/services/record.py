@@ -7,9 +7,8 @@ does not grow with the number of people."""
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Iterable
-from datetime import date, datetime, time
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessment import metrics as metric_source
+from assessment.metrics import month_start
 from assessment.models import (
     Feedback,
     FeedbackStatus,
@@ -33,10 +33,6 @@ from staff.models import Role, Staff
 PARTS = ("inspection", "peer", "feedback", "metrics")
 TENTH = Decimal("0.1")
 FIELDS = ["school", "inspection", "peer", "feedback", "metrics_score", "total", "metrics"]
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
 
 
 def add_months(month: date, n: int) -> date:
@@ -65,12 +61,6 @@ def is_failing(total: Decimal | None, settings) -> bool:
     return total is not None and total * 100 < Decimal(settings.pass_mark * settings.full_marks)
 
 
-def _month_bounds(school, month: date) -> tuple[datetime, datetime]:
-    zone = zoneinfo.ZoneInfo(school.time_zone)
-    start = datetime.combine(month, time.min, tzinfo=zone)
-    return start, datetime.combine(add_months(month, 1), time.min, tzinfo=zone)
-
-
 def _inspection_parts(school, month) -> dict[int, Decimal]:
     rows = (
         InspectionScore.objects.filter(
@@ -96,7 +86,7 @@ def _peer_parts(school, month) -> dict[int, Decimal]:
 
 
 def _feedback_parts(school, month) -> dict[int, Decimal]:
-    start, end = _month_bounds(school, month)
+    start, end = metric_source.month_bounds(school, month)
     rows = (
         Feedback.objects.filter(
             school=school,
