@@ -64,10 +64,13 @@ def notify(
     url: str = "",
     urgent: bool = False,
     due_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> list[Notice]:
     """Publish ``event`` to each recipient on each of their channels, in the caller's
-    transaction. Publishing the same event again adds nothing (idempotency keys)."""
-    due = due_at or timezone.now()
+    transaction. Publishing the same event again adds nothing (idempotency keys). ``now``: the
+    caller's clock (default the real one); a notice is due at once when ``due_at`` ≤ ``now``."""
+    now = now or timezone.now()
+    due = due_at or now
     users = list(recipients)
     configured = set(
         ChannelConfig.objects.filter(school=school, enabled=True).values_list("kind", flat=True)
@@ -99,6 +102,7 @@ def notify(
                         address=address,
                         urgent=urgent,
                         due_at=user_due,
+                        now=now,
                     )
                 )
     return notices

@@ -76,13 +76,16 @@ def publish_notice(
     address: str = "",
     urgent: bool = False,
     due_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> Notice:
     """Write one outbox row in the caller's transaction; publishing it again is a no-op.
 
     In-app notices are delivered by being written. Others are handed to a worker after
-    commit; if that hand-off is lost, the sweeper sends them.
+    commit; if that hand-off is lost, the sweeper sends them. ``now``: the caller's clock
+    (default the real one), so a caller deciding what is due on one clock is not second-guessed
+    by another.
     """
-    now = timezone.now()
+    now = now or timezone.now()
     due_at = due_at or now
     # An in-app notice that is due is delivered by being written; a future one waits its turn.
     is_inapp = channel == INAPP and due_at <= now

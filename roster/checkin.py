@@ -174,6 +174,7 @@ def notify_missed_checkins(*, now: datetime | None = None) -> int:
                 "name": assignment.staff.name, "phone": assignment.staff.phone,
                 "role": assignment.get_role_display()},
             url=reverse("roster:today"),
+            now=now,
         )  # fmt: skip
         told += 1
     return told

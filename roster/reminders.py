@@ -58,7 +58,7 @@ def schedule_reminders(assignments: list[Assignment], *, now: datetime | None = 
             if due <= now or due >= shift.starts_at:
                 continue
             notify(school=school, recipients=[staff.user], event=f"reminder:{kind}:{assignment.pk}",
-                   subject=subject, body=body, due_at=due)  # fmt: skip
+                   subject=subject, body=body, due_at=due, now=now)  # fmt: skip
             count += 1
     return count
 
@@ -96,6 +96,7 @@ def warn_unpublished(*, now: datetime | None = None) -> int:
             school=school, recipients=users, event=f"roster.unpublished:{school.pk}:{day}",
             subject=_("No published roster for %(date)s yet") % {"date": f"{day:%Y-%m-%d}"},
             body=_("Duty rosters are published at least 7 days ahead."),
+            now=now,
         )  # fmt: skip
         told += 1
     return told

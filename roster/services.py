@@ -198,6 +198,7 @@ def publish_roster(
             event=f"roster.published:{roster.pk}",
             subject=_("Duty roster published: %(name)s") % {"name": roster.name},
             body=_("Your duties are in “My duties”."),
+            now=now,
         )
         schedule_reminders(
             list(

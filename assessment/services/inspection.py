@@ -492,6 +492,7 @@ def remind_inspectors(*, now: datetime | None = None) -> int:
                     body=_("You are the inspector on %(day)s.")
                     % {"day": f"{inspection.planned_on:%Y-%m-%d}"},
                     url=reverse("assessment:inspection-detail", args=[inspection.pk]),
+                    now=now,
                 )
             locked.reminded_at = now
             locked.save(update_fields=["reminded_at"])

@@ -327,6 +327,7 @@ def process_clocks(*, now: datetime | None = None, limit: int = 100) -> int:
                     event=f"report-clock:{clock.pk}:lapsed",
                     subject=subject,
                     url=url,
+                    now=now,
                 )
                 if clock.kind == ClockKind.DAILY:
                     _next_daily(incident, now)
@@ -348,6 +349,7 @@ def process_clocks(*, now: datetime | None = None, limit: int = 100) -> int:
                     subject=subject,
                     url=url,
                     urgent=True,
+                    now=now,
                 )
                 sent += 1
     return sent

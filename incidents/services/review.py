@@ -152,6 +152,7 @@ def submit_report(
             event=f"incident-review:{report.pk}:v{number}:submitted",
             subject=_("Post-incident report to review: %(incident)s") % {"incident": incident},
             url=_url(incident),
+            now=now,
         )
     report.status = ReportStatus.SUBMITTED
     return version
@@ -207,6 +208,7 @@ def decide_report(
                 subject=text,
                 body=comment,
                 url=_url(incident),
+                now=now,
             )
     report.status = status
     return version

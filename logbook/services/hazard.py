@@ -198,6 +198,7 @@ def assign_hazard(
             subject=_("Hazard %(code)s assigned to you: %(location)s")
             % {"code": hazard.code, "location": hazard.location},
             body=hazard.description, url=_url(hazard),
+            now=now,
         )  # fmt: skip
     return hazard
 
@@ -303,7 +304,7 @@ def _managers(school: School, *, exclude: Staff | None = None) -> list:
 def _tell_managers(hazard, now, *, event, subject, urgent=False, exclude=None) -> None:
     notify(school=hazard.school, recipients=_managers(hazard.school, exclude=exclude),
            event=event, subject=subject, body=hazard.description, url=_url(hazard),
-           urgent=urgent)  # fmt: skip
+           urgent=urgent, now=now)  # fmt: skip
 
 
 def notify_overdue_hazards(*, now: datetime | None = None) -> int:
@@ -339,6 +340,7 @@ def notify_overdue_hazards(*, now: datetime | None = None) -> int:
                 subject=_("Hazard %(code)s is overdue (%(days)s days): %(location)s")
                 % {"code": hazard.code, "days": late_days, "location": hazard.location},
                 body=hazard.description, url=_url(hazard),
+                now=now,
             )  # fmt: skip
             _log(hazard, HazardEvent.Action.OVERDUE, None, now, event)
             sent += 1

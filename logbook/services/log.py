@@ -413,6 +413,7 @@ def notify_unsubmitted_logs(*, now: datetime | None = None) -> int:
                 school=school, recipients=users, event=f"log.unsubmitted:{shift.pk}",
                 subject=_("Duty log not submitted: %(shift)s") % {"shift": label},
                 body=_("The shift has ended. Please submit its duty log."), url=url,
+                now=now,
             )  # fmt: skip
             told += 1
         wait = timedelta(minutes=settings[school.pk].leader_notice_minutes)
@@ -427,6 +428,7 @@ def notify_unsubmitted_logs(*, now: datetime | None = None) -> int:
                 school=school, recipients=users, event=f"log.unsubmitted.leader:{shift.pk}",
                 subject=_("Duty log still missing: %(shift)s") % {"shift": label},
                 body=_("The duty log of this shift has not been submitted."), url=url,
+                now=now,
             )  # fmt: skip
             told += 1
     return told

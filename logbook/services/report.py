@@ -210,6 +210,7 @@ def chase_missing_reports(*, day: date, actor, now: datetime | None = None) -> l
                 body=_("%(period)s: send the daily report (or the zero report) now.")
                 % {"period": period.name},
                 url=reverse("logbook:report-new") + f"?date={day}", urgent=True,
+                now=now,
             )  # fmt: skip
             chased.append(school)
     return chased
@@ -245,6 +246,7 @@ def warn_due_reports(*, now: datetime | None = None, before: timedelta = WARN_BE
                     body=_("%(period)s: send the daily report, or the zero report if nothing "
                            "happened.") % {"period": period.name},
                     url=reverse("logbook:report-new") + f"?date={today}",
+                    now=now,
                 )  # fmt: skip
             told += 1
     return told
