@@ -11,7 +11,7 @@ anywhere (the rule in the README's testing section).
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.utils import translation
@@ -35,6 +35,7 @@ from roster import services as roster_services
 from roster.checkin import notify_missed_checkins
 from roster.models import Roster, RosterStatus, ShiftRequirement, ShiftType
 from roster.reminders import schedule_reminders, warn_unpublished
+from roster.timing import localize
 from staff.models import Role
 from staff.queries import actor_for
 
@@ -74,10 +75,26 @@ def events(prefix: str, channel: str = "inapp") -> dict[str, Notice]:
     }
 
 
+def run_timeline(job, prefix: str, timeline, *, ignore=frozenset()) -> set[str]:
+    """Run ``job(now=…)`` at each instant; the in-app notices it adds there (by event, under
+    ``prefix``) must be exactly the expected ones, written on that clock (due then, delivered
+    by being written). ``ignore``: events not checked. Returns every event seen."""
+    seen: set[str] = set()
+    for now, expected in timeline:
+        job(now=now)
+        found = events(prefix)
+        added = {e: n for e, n in found.items() if e not in seen and e not in ignore}
+        assert set(added) == set(expected), now
+        for event, notice in added.items():
+            assert (notice.due_at, notice.status) == (now, NoticeStatus.SENT), event
+        seen = set(found)
+    return seen
+
+
 def duties(cast, first_day: date):
-    """A published two-day roster over the month's edge (白班 08:00–17:00, 夜班 17:00–08:00 on
-    every kind of day), staffed before publishing so nothing is told on the real clock. Returns
-    {(shift name, day): {role: assignment}}."""
+    """Published one-day rosters on both sides of the month's edge, one per month (白班
+    08:00–17:00, 夜班 17:00–08:00 on every kind of day), staffed before publishing so nothing is
+    told on the real clock. Returns {(shift name, day): {role: assignment}}."""
     last = first_day - timedelta(days=1)
     for name, hour, minutes in (("白班", 8, 540), ("夜班", 17, 900)):
         shift_type = ShiftType.objects.create(
@@ -86,18 +103,19 @@ def duties(cast, first_day: date):
         )  # fmt: skip
         for role in (Role.LEADER, Role.GUARD, Role.TEACHER):
             ShiftRequirement.objects.create(shift_type=shift_type, role=role, count=1)
-    roster = roster_services.create_roster(
-        school=cast.school, name="跨月", start=last, end=first_day, actor=None
-    )
     out = {}
-    for shift in roster.shifts.select_related("shift_type"):
-        out[(shift.shift_type.name, shift.date)] = {
-            role: roster_services.assign_duty(
-                shift=shift, staff=member, role=role, actor=None
-            ).assignment
-            for member, role in on_every_duty(cast)
-        }
-    Roster.objects.filter(pk=roster.pk).update(status=RosterStatus.PUBLISHED)
+    for day in (last, first_day):  # each month has its own roster, as schools make them
+        roster = roster_services.create_roster(
+            school=cast.school, name=f"{day:%m}月", start=day, end=day, actor=None
+        )
+        for shift in roster.shifts.select_related("shift_type"):
+            out[(shift.shift_type.name, shift.date)] = {
+                role: roster_services.assign_duty(
+                    shift=shift, staff=member, role=role, actor=None
+                ).assignment
+                for member, role in on_every_duty(cast)
+            }
+        Roster.objects.filter(pk=roster.pk).update(status=RosterStatus.PUBLISHED)
     return out
 
 
@@ -176,12 +194,8 @@ def test_a_missed_check_in_on_the_last_night_is_reported_once_across_midnight(ca
         (at(first, 8), missed("白班", first)),
         (at(first, 8) + MINUTE, set()),
     ]
-    seen: set[str] = set()
-    for now, expected in timeline:
-        notify_missed_checkins(now=now)
-        keys = set(events("checkin.missed:"))
-        assert keys - seen == {f"checkin.missed:{a.pk}" for a in expected}, now
-        seen = keys
+    timeline = [(now, {f"checkin.missed:{a.pk}" for a in told}) for now, told in timeline]
+    seen = run_timeline(notify_missed_checkins, "checkin.missed:", timeline)
     night = rows[("夜班", last)]
     to = Notice.objects.filter(event=f"checkin.missed:{night[Role.GUARD].pk}", channel="inapp")
     assert [n.recipient_id for n in to] == [cast.leader.user_id]
@@ -212,12 +226,7 @@ def test_the_last_nights_log_is_missed_at_eight_on_the_first_not_at_midnight(cas
         (at(first, 9), {f"log.unsubmitted.leader:{night.pk}"}),
         (at(first, 9) + MINUTE, set()),
     ]
-    seen: set[str] = set()
-    for now, expected in timeline:
-        notify_unsubmitted_logs(now=now)
-        keys = set(events("log.unsubmitted"))
-        assert keys - seen == expected, now
-        seen = keys
+    run_timeline(notify_unsubmitted_logs, "log.unsubmitted", timeline)
     notice = events("log.unsubmitted:")[f"log.unsubmitted:{night.pk}"]
     assert f"{last:%m-%d}" in notice.subject  # the night belongs to the day it started
     assert notice.recipient_id in {cast.teacher.user_id, cast.guard.user_id}
@@ -258,18 +267,69 @@ def test_report_clocks_of_an_incident_just_before_midnight(cast, first):
         (at(first, 17), {f"report-clock:{daily}:lapsed"}),
         (at(first, 17) + MINUTE, set()),
     ]
-    seen: set[str] = set()
-    for now, expected in timeline:
-        reporting.process_clocks(now=now)
-        keys = set(events("report-clock:"))
-        added = keys - seen
-        if now == at(first, 16, 59):
-            added.discard(f"report-clock:{daily}:warn")
-        assert added == expected, now
-        seen = keys
+    run_timeline(
+        reporting.process_clocks, "report-clock:", timeline,
+        ignore={f"report-clock:{daily}:warn"},
+    )  # fmt: skip
     # The next daily clock opens when one lapses: 17:00 on the 2nd, in school time.
     nxt = incident.report_clocks.filter(kind=ClockKind.DAILY, number=2).get()
     assert nxt.due_at == at(first + timedelta(days=1), 17)
+
+
+@pytest.mark.django_db
+def test_report_clocks_keep_the_school_time_zone_at_midnight(cast, first):
+    """A school in another zone (UTC+9): the daily report is due at 17:00 its time, also when
+    the incident comes in just before its midnight (and the project's zone is still on the
+    old day)."""
+    cast.school.time_zone = "Asia/Tokyo"
+    cast.school.save(update_fields=["time_zone"])
+    last = first - timedelta(days=1)
+
+    def tokyo(day, hour, minute=0):
+        return localize(datetime.combine(day, time(hour, minute)), "Asia/Tokyo")
+
+    reported = tokyo(last, 23, 50)
+    incident = report_incident(
+        reporter=cast.teacher, severity=Severity.II, category=Category.ACCIDENT,
+        subcategory="fire", occurred_at=reported - timedelta(minutes=5), location="三楼",
+        summary="三楼起火，已疏散", now=reported,
+    )  # fmt: skip
+    daily = incident.report_clocks.get(kind=ClockKind.DAILY)
+    assert daily.due_at == tokyo(first, 17)
+    reporting.process_clocks(now=tokyo(first, 17))
+    assert incident.report_clocks.get(kind=ClockKind.DAILY, number=2).due_at == tokyo(
+        first + timedelta(days=1), 17
+    )
+
+
+# ---- handover not accepted -------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_last_nights_handover_goes_to_the_new_months_first_shift(cast, first):
+    """The night of the last day hands over to 08:00 on the 1st (the next month's roster);
+    not accepted by 08:30, the leader is told, once."""
+    from logbook.services.handover import flag_unacknowledged_handovers, write_handover
+
+    last = first - timedelta(days=1)
+    rows = duties(cast, first)
+    night = rows[("夜班", last)][Role.GUARD].shift
+    written = at(first, 7, 40)
+    note = write_handover(
+        from_shift=night, actor=actor(cast.guard), situation="夜间平稳", now=written
+    )
+    assert note.to_shift == rows[("白班", first)][Role.GUARD].shift
+    told = events(f"handover:{note.pk}:written")
+    assert {(n.recipient_id, n.due_at) for n in told.values()} <= {
+        (cast.teacher.user_id, written), (cast.leader.user_id, written),
+        (cast.guard.user_id, written),
+    }  # fmt: skip
+    timeline = [
+        (at(first, 8, 29), set()),
+        (at(first, 8, 30), {f"handover:{note.pk}:unacknowledged"}),
+        (at(first, 8, 31), set()),
+    ]
+    run_timeline(flag_unacknowledged_handovers, f"handover:{note.pk}:unack", timeline)
 
 
 # ---- reporting up: the daily report's cut-off and the 零报告 ------------------------------------
@@ -294,12 +354,8 @@ def test_the_daily_report_cut_off_and_the_new_day_at_local_midnight(cast, first)
         (at(first, 0), set()),
         (at(first, 15), set()),  # the period has ended
     ]
-    seen: set[str] = set()
-    for now, schools in timeline:
-        report_services.warn_due_reports(now=now)
-        keys = set(events("report.due:"))
-        assert keys - seen == {f"report.due:{pk}:{last}" for pk in schools}, now
-        seen = keys
+    timeline = [(now, {f"report.due:{pk}:{last}" for pk in schools}) for now, schools in timeline]
+    run_timeline(report_services.warn_due_reports, "report.due:", timeline)
     zero = {"leader": "余明轩", "on_duty": "冯秀英", "on_post": True, "no_incident": True,
             "event_count": 0, "events": "", "hazards_found": 0, "hazards_fixed": 0,
             "warnings": "", "reporter_name": "王办公"}  # fmt: skip
@@ -361,12 +417,7 @@ def test_a_hazard_due_on_the_last_day_is_overdue_from_local_midnight_once_a_day(
         (at(second, 0), {f"hazard-overdue:{hazard.pk}:{second}"}),
         (at(second, 0) + MINUTE, set()),
     ]
-    seen: set[str] = set()
-    for now, expected in timeline:
-        hazard_services.notify_overdue_hazards(now=now)
-        keys = set(events("hazard-overdue:"))
-        assert keys - seen == expected, now
-        seen = keys
+    run_timeline(hazard_services.notify_overdue_hazards, "hazard-overdue:", timeline)
     first_notice = events("hazard-overdue:")[f"hazard-overdue:{hazard.pk}:{first}"]
     assert first_notice.recipient_id == cast.tech.user_id
     assert "(1 days)" in first_notice.subject
@@ -444,12 +495,7 @@ def test_the_office_is_told_from_local_midnight_when_the_1st_is_seven_days_ahead
         (at(week_before, 0) + MINUTE, set()),
         (at(week_before, 23, 59), set()),
     ]
-    seen: set[str] = set()
-    for now, expected in timeline:
-        warn_unpublished(now=now)
-        keys = set(events(f"roster.unpublished:{cast.school.pk}:"))
-        assert keys - seen == expected, now
-        seen = keys
+    seen = run_timeline(warn_unpublished, f"roster.unpublished:{cast.school.pk}:", timeline)
     assert [n.recipient_id for n in Notice.objects.filter(event__in=seen, channel="inapp")] == [
         cast.admin.user_id
     ]
@@ -471,12 +517,7 @@ def test_a_corrective_action_due_on_the_last_day_is_overdue_from_local_midnight(
         (at(first, 0), {f"incident-action:{action.pk}:overdue:{first}"}),
         (at(first, 0) + MINUTE, set()),
     ]
-    seen: set[str] = set()
-    for now, expected in timeline:
-        review_services.notify_overdue_actions(now=now)
-        keys = set(events("incident-action:"))
-        assert keys - seen == expected, now
-        seen = keys
+    run_timeline(review_services.notify_overdue_actions, "incident-action:", timeline)
 
 
 # ---- month scores: the months the periodic task keeps fresh -------------------------------------

@@ -10,6 +10,7 @@ principal before a clock lapses and, when it lapses, tells the principal and the
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
@@ -29,6 +30,7 @@ from incidents.models import (
     ReportingPolicy,
 )
 from notifications.fanout import notify
+from roster.timing import localize
 from staff.models import Role, Staff
 
 # (verbal minutes, written minutes): one city's 15/30 for I–II and 30/60 for III. Severity IV
@@ -179,12 +181,15 @@ def _clock(incident, kind, number, start, due) -> ReportClock:
     return clock
 
 
-def next_daily(after: datetime, hour: int) -> datetime:
-    """The first ``hour``:00 (school time) at least two hours after ``after``."""
-    local = timezone.localtime(after)
-    due = timezone.make_aware(datetime.combine(local.date(), time(hour)))
+def next_daily(after: datetime, hour: int, tz: str | None = None) -> datetime:
+    """The first ``hour``:00 in the school's time zone ``tz`` (default: the project's) at least
+    two hours after ``after``."""
+    zone = zoneinfo.ZoneInfo(tz) if tz else timezone.get_current_timezone()
+    day = timezone.localtime(after, zone).date()
+    due = localize(datetime.combine(day, time(hour)), str(zone))
     while due < after + timedelta(hours=2):
-        due += timedelta(days=1)
+        day += timedelta(days=1)
+        due = localize(datetime.combine(day, time(hour)), str(zone))
     return due
 
 
@@ -206,7 +211,7 @@ def open_clocks(*, incident: Incident, now: datetime | None = None) -> list[Repo
             ),
         ]
         if not incident.report_clocks.filter(kind=ClockKind.DAILY).exists():
-            due = next_daily(max(start, now), rules["daily_hour"])
+            due = next_daily(max(start, now), rules["daily_hour"], incident.school.time_zone)
             clocks.append(_clock(incident, ClockKind.DAILY, 1, max(start, now), due))
     return clocks
 
@@ -276,7 +281,7 @@ def _next_daily(incident: Incident, after: datetime) -> None:
     if rules is None or incident.status == Status.CLOSED:
         return
     number = incident.report_clocks.filter(kind=ClockKind.DAILY).count() + 1
-    due = next_daily(after, rules["daily_hour"])
+    due = next_daily(after, rules["daily_hour"], incident.school.time_zone)
     _clock(incident, ClockKind.DAILY, number, after, due)
 
 

@@ -256,12 +256,12 @@ def notify_overdue_actions(*, now: datetime | None = None) -> int:
             )
             if not claimed:
                 continue
-            _notify_overdue(action, action.school, today)
+            _notify_overdue(action, action.school, today, now)
             told += 1
     return told
 
 
-def _notify_overdue(action: CorrectiveAction, school: School, today: date) -> None:
+def _notify_overdue(action: CorrectiveAction, school: School, today: date, now: datetime) -> None:
     recipients = list(
         User.objects.filter(
             staff__school=school, staff__roles__role=Role.PRINCIPAL, staff__active=True
@@ -277,4 +277,5 @@ def _notify_overdue(action: CorrectiveAction, school: School, today: date) -> No
         body=_("Owner: %(owner)s · due %(due)s")
         % {"owner": action.owner.name, "due": action.due_on},
         url=_url(action.report.incident),
+        now=now,
     )

@@ -129,6 +129,7 @@ def write_handover(
             "written",
             urgent=False,
             subject=_("Handover waiting for you: %(shift)s") % {"shift": _label(from_shift)},
+            now=now,
         )
     return note
 
@@ -177,6 +178,7 @@ def refuse_handover(
             subject=_("Handover refused: %(shift)s") % {"shift": _label(note.to_shift)},
             body=_("%(name)s refused the handover from %(shift)s: %(reason)s")
             % {"name": who, "shift": _label(note.from_shift), "reason": reason},
+            now=now,
         )
     note.refresh_from_db()
     return note
@@ -208,6 +210,7 @@ def flag_unacknowledged_handovers(*, now: datetime | None = None) -> int:
                 % {"shift": _label(note.to_shift)},
                 body=_("Nobody on %(shift)s has accepted the handover from %(from)s.")
                 % {"shift": _label(note.to_shift), "from": _label(note.from_shift)},
+                now=now,
             )
             flagged += 1
     return flagged
@@ -270,6 +273,7 @@ def _notify(
     subject: str,
     body: str = "",
     urgent: bool,
+    now: datetime,
 ) -> None:
     user_ids = [p.user_id for p in people if p.user_id]
     if not user_ids:
@@ -282,4 +286,5 @@ def _notify(
         body=body,
         url=reverse("logbook:handover-detail", args=[note.pk]),
         urgent=urgent,
+        now=now,
     )
