@@ -1,18 +1,25 @@
 """The school calendar: what kind of day a date is.
 
 Order of authority: the school's own override for the day; then the official Chinese calendar
-(public holidays and make-up working days 调休, from the ``chinese-calendar`` package); then
-plain weekdays/weekends for years the package has no data for yet (flagged, so the editor can
-warn that the holiday list still needs the school's overrides). School days outside every term
-are vacation (寒暑假) when the school has entered its terms.
+(public holidays and make-up working days 调休, from the ``chinese-calendar`` package); for
+years it has no official data for yet (the State Council announces the next year late each
+year), the statutory holidays computed by the ``holidays`` package plus the two golden weeks,
+flagged "not yet official" (no 调休 is known for them); plain weekdays/weekends only where
+neither knows. School days outside every term are vacation (寒暑假) when the school has entered
+its terms. Days whose holidays are not official, or that no entered term covers, are
+*unverified*: creating, editing and publishing a roster over them says so.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import lru_cache
 
 import chinese_calendar
+import holidays
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from roster.models import CalendarOverride, DayKind, Term
 
@@ -23,36 +30,95 @@ class DayInfo:
     kind: str
     holiday_name: str = ""
     makeup_workday: bool = False  # 调休: a weekend day worked in exchange for a holiday
-    official: bool = True  # False: no official data for this year; weekday/weekend guessed
+    official: bool = True  # False: no official holiday data for this year yet; computed
     overridden: bool = False
+    # False: the school has entered no term that tells whether this day is term or vacation
+    # (no terms at all, or the day lies before the first or after the last of them).
+    term_known: bool = True
 
     @property
     def students_in_school(self) -> bool:
         return self.kind == DayKind.SCHOOL_DAY
 
+    @property
+    def unverified(self) -> bool:
+        """A day a roster should not be published over without someone checking the calendar."""
+        return not self.overridden and not (self.official and self.term_known)
 
-# Fixed-date statutory holidays, used for years the package has no data for yet. Lunar
-# holidays (Spring Festival, Qingming, Dragon Boat, Mid-Autumn) and the 调休 swaps are published
-# each November by the State Council: until the package has them, schools add overrides.
-FIXED_HOLIDAYS = {
-    (1, 1): "New Year's Day",
-    (5, 1): "Labour Day",
-    (10, 1): "National Day",
-    (10, 2): "National Day",
-    (10, 3): "National Day",
+
+# The holidays package's Chinese names, as the English names chinese-calendar gives (the key
+# of HOLIDAY_NAMES, which the pages translate back).
+COMPUTED_NAMES = {
+    "元旦": "New Year's Day",
+    "农历除夕": "Spring Festival",
+    "春节": "Spring Festival",
+    "清明节": "Tomb-sweeping Day",
+    "劳动节": "Labour Day",
+    "端午节": "Dragon Boat Festival",
+    "中秋节": "Mid-autumn Festival",
+    "国庆节": "National Day",
 }
+
+
+def has_official_data(year: int) -> bool:
+    """Whether chinese-calendar has the State Council's arrangement for ``year``."""
+    try:
+        chinese_calendar.get_holiday_detail(date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def official_years() -> tuple[int, int]:
+    """The first and last year with official holiday data."""
+    years = [year for year in range(2000, 2100) if has_official_data(year)]
+    return years[0], years[-1]
+
+
+class ComputedYear(dict):
+    """{date: English holiday name} for a year without official data: the statutory holidays
+    computed by the ``holidays`` package (lunar dates, 补假), with the two golden weeks schools
+    close for every year — 除夕 to 初七 and 1–7 October — since their 调休 is not known yet."""
+
+
+@lru_cache(maxsize=64)
+def _official_year(year: int) -> ComputedYear | None:
+    if has_official_data(year):
+        return None
+    days = ComputedYear()
+    try:
+        computed = holidays.China(years=year, language="zh_CN")
+    except Exception:  # a year the package cannot compute: weekdays and weekends only
+        return days
+    for day, names in computed.items():
+        for name in names.split("; "):
+            key = COMPUTED_NAMES.get(name.split("（")[0])
+            if key:
+                days.setdefault(day, key)
+                break
+    spring = [day for day, name in days.items() if name == "Spring Festival" and day.month <= 2]
+    if spring:
+        eve = min(spring)
+        if "农历除夕" not in computed.get(eve, ""):
+            eve -= timedelta(days=1)  # before 2025 除夕 was not itself a holiday
+        for offset in range(8):  # 除夕 .. 初七
+            days.setdefault(eve + timedelta(days=offset), "Spring Festival")
+    for offset in range(7):
+        days.setdefault(date(year, 10, 1 + offset), "National Day")
+    return days
 
 
 def _official(day: date) -> DayInfo:
     weekend = day.weekday() >= 5
-    try:
-        on_holiday, name = chinese_calendar.get_holiday_detail(day)
-        workday = chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        fixed = FIXED_HOLIDAYS.get((day.month, day.day))
-        if fixed:
-            return DayInfo(day, DayKind.HOLIDAY, holiday_name=fixed, official=False)
+    computed = _official_year(day.year)
+    if computed is not None:
+        name = computed.get(day)
+        if name:
+            return DayInfo(day, DayKind.HOLIDAY, holiday_name=name, official=False)
         return DayInfo(day, DayKind.WEEKEND if weekend else DayKind.SCHOOL_DAY, official=False)
+    on_holiday, name = chinese_calendar.get_holiday_detail(day)
+    workday = chinese_calendar.is_workday(day)
     if on_holiday and name and not workday:
         return DayInfo(day, DayKind.HOLIDAY, holiday_name=str(name))
     if weekend and workday:
@@ -63,28 +129,24 @@ def _official(day: date) -> DayInfo:
 
 
 def school_calendar(school, start: date, end: date) -> dict[date, DayInfo]:
-    """Every day from ``start`` to ``end`` inclusive, in two or three queries."""
+    """Every day from ``start`` to ``end`` inclusive, in two queries."""
     return schools_calendar([school], start, end)[school.pk]
 
 
 def schools_calendar(schools, start: date, end: date) -> dict[int, dict[date, DayInfo]]:
-    """``school_calendar`` for several schools (a bureau's) in the same two or three queries,
+    """``school_calendar`` for several schools (a bureau's) in the same two queries,
     keyed by school id: their overrides and terms differ."""
     ids = [s.pk for s in schools]
     overrides: dict[int, dict[date, CalendarOverride]] = {pk: {} for pk in ids}
     for o in CalendarOverride.objects.filter(school__in=ids, date__range=(start, end)):
         overrides[o.school_id][o.date] = o
+    # All of their terms (a handful a year): which days they cover, and how far the school's
+    # entered school years reach.
     terms: dict[int, list[tuple[date, date]]] = {pk: [] for pk in ids}
-    for school_id, first, last in Term.objects.filter(
-        school__in=ids, start_date__lte=end, end_date__gte=start
-    ).values_list("school_id", "start_date", "end_date"):
+    for school_id, first, last in Term.objects.filter(school__in=ids).values_list(
+        "school_id", "start_date", "end_date"
+    ):
         terms[school_id].append((first, last))
-    has_terms = {pk for pk in ids if terms[pk]}
-    if len(has_terms) < len(ids):
-        # A school with terms, none of them in this period: the period is vacation.
-        has_terms |= set(
-            Term.objects.filter(school__in=set(ids) - has_terms).values_list("school_id", flat=True)
-        )
     official: dict[date, DayInfo] = {}
     day = start
     while day <= end:
@@ -92,18 +154,86 @@ def schools_calendar(schools, start: date, end: date) -> dict[int, dict[date, Da
         day += timedelta(days=1)
     return {
         pk: {
-            day: _school_day(info, overrides[pk].get(day), terms[pk], pk in has_terms)
+            day: _school_day(info, overrides[pk].get(day), terms[pk])
             for day, info in official.items()
         }
         for pk in ids
     }
 
 
-def _school_day(info: DayInfo, override, terms: list[tuple[date, date]], has_terms: bool):
+def _school_day(info: DayInfo, override, terms: list[tuple[date, date]]) -> DayInfo:
     day = info.date
     if override is not None:
         return DayInfo(day, override.kind, holiday_name=override.note, overridden=True)
+    term_known = bool(terms) and min(t[0] for t in terms) <= day <= max(t[1] for t in terms)
     in_term = any(first <= day <= last for first, last in terms)
-    if has_terms and info.kind == DayKind.SCHOOL_DAY and not in_term:
-        return DayInfo(day, DayKind.VACATION, official=info.official)
+    if terms and info.kind == DayKind.SCHOOL_DAY and not in_term:
+        return DayInfo(day, DayKind.VACATION, official=info.official, term_known=term_known)
+    if not term_known:
+        return replace(info, term_known=False)
     return info
+
+
+@dataclass(frozen=True)
+class CalendarGaps:
+    """The days of a period nobody has checked: holidays not yet official, or no term known."""
+
+    days: int
+    first: date | None
+    not_official: int
+    outside_terms: int
+
+    def __bool__(self) -> bool:
+        return self.days > 0
+
+
+def calendar_gaps(days: dict[date, DayInfo]) -> CalendarGaps:
+    unverified = [d for d in days.values() if d.unverified]
+    return CalendarGaps(
+        days=len(unverified),
+        first=min((d.date for d in unverified), default=None),
+        not_official=sum(1 for d in unverified if not d.official),
+        outside_terms=sum(1 for d in unverified if not d.term_known),
+    )
+
+
+def period_gaps(school, start: date, end: date) -> CalendarGaps:
+    return calendar_gaps(school_calendar(school, start, end))
+
+
+@dataclass(frozen=True)
+class CalendarStatus:
+    official_until: int  # the last year with official holiday data
+    terms_until: date | None  # the last day of the school's last entered term
+
+    def text(self) -> str:
+        official = _(
+            "Official public holidays are known up to %(year)d; later years are computed and "
+            "marked guessed until they are announced."
+        ) % {"year": self.official_until}
+        if self.terms_until is None:
+            return official + " " + _("No terms are entered yet.")
+        return (
+            official
+            + " "
+            + _("Terms are entered up to %(date)s.") % {"date": f"{self.terms_until:%Y-%m-%d}"}
+        )
+
+
+def calendar_status(school, terms: list[Term] | None = None) -> CalendarStatus:
+    """``terms``: the school's terms when the caller has read them already."""
+    if terms is None:
+        terms = list(Term.objects.filter(school=school))
+    last = max((t.end_date for t in terms), default=None)
+    return CalendarStatus(official_years()[1], last)
+
+
+def gaps_message(gaps: CalendarGaps) -> str:
+    """What the roster pages say about a period's unverified days."""
+    return ngettext(
+        "%(count)d day of this period is guessed (its public holidays are not official yet) "
+        "or lies outside every term: check the school calendar first.",
+        "%(count)d days of this period are guessed (their public holidays are not official yet) "
+        "or lie outside every term: check the school calendar first.",
+        gaps.days,
+    ) % {"count": gaps.days}

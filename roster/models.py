@@ -140,6 +140,11 @@ class Roster(models.Model):
     )
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     publish_reason = models.TextField(_("reason for late publishing"), blank=True)
+    # Published over days whose holidays were not yet official or that no term covered, after
+    # the publisher confirmed checking the school calendar: how many such days there were.
+    publish_unverified_days = models.PositiveSmallIntegerField(
+        _("days published unverified"), default=0
+    )
 
     class Meta:
         verbose_name = _("roster")

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notifications.fanout import notify
-from roster.calendar import school_calendar
+from roster.calendar import gaps_message, period_gaps, school_calendar
 from roster.models import (
     Assignment,
     DayKind,
@@ -166,16 +166,30 @@ def unassign_duty(*, assignment: Assignment, actor: User | None, reason: str = "
 
 
 def publish_roster(
-    *, roster: Roster, actor: User | None, reason: str = "", now: datetime | None = None
+    *,
+    roster: Roster,
+    actor: User | None,
+    reason: str = "",
+    calendar_checked: bool = False,
+    now: datetime | None = None,
 ) -> Roster:
     """Publish a draft. Refused while it has errors; less than 7 days before its first shift
-    only with a written reason. Everyone on it is told."""
+    only with a written reason; over days the calendar only guesses (holidays not yet official,
+    no term entered) only once the publisher confirms checking the school calendar, and how many
+    such days there were is recorded. Everyone on it is told."""
     now = now or timezone.now()
     if roster.status != RosterStatus.DRAFT:
         raise RosterError(_("This roster is already published."))
     errors = [v for v in check(build_plan(roster), rule_settings(roster.school)) if v.error]
     if errors:
         raise RosterError(_("Fix the problems listed before publishing."), errors)
+    gaps = period_gaps(roster.school, roster.start_date, roster.end_date)
+    if gaps and not calendar_checked:
+        raise RosterError(
+            gaps_message(gaps)
+            + " "
+            + _("Tick “I have checked the school calendar” to publish anyway.")
+        )
     first = roster.shifts.order_by("starts_at").values_list("starts_at", flat=True).first()
     late = first is not None and first - now < PUBLISH_LEAD
     if late and not reason.strip():
@@ -184,10 +198,18 @@ def publish_roster(
         )
     with transaction.atomic(durable=True):
         updated = Roster.objects.filter(pk=roster.pk, status=RosterStatus.DRAFT).update(
-            status=RosterStatus.PUBLISHED, published_at=now, publish_reason=reason.strip()
+            status=RosterStatus.PUBLISHED,
+            published_at=now,
+            publish_reason=reason.strip(),
+            publish_unverified_days=gaps.days,
         )
         if not updated:
             raise RosterError(_("This roster is already published."))
+        if gaps:
+            checked = _("School calendar checked by the publisher (%(count)d unverified days).") % {
+                "count": gaps.days
+            }
+            reason = f"{reason.strip()} {checked}".strip()
         RosterChange.objects.create(
             roster=roster, actor=actor, action=RosterChange.Action.PUBLISHED, reason=reason
         )

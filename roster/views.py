@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from roster import queries, services
+from roster.calendar import calendar_status, gaps_message, period_gaps
 from roster.forms import AssignForm, ReasonForm, RosterCreateForm, RosterImportForm
 from roster.models import RosterStatus, ShiftType
 from roster.rules import check, weighted_load
@@ -29,11 +30,10 @@ def roster_list(request):
     rosters = queries.rosters_for(actor).annotate(shift_count=Count("shifts"))
     form = RosterCreateForm() if queries.can_edit(actor) else None
     can_approve = actor.has_any(Role.ADMIN, Role.PRINCIPAL, Role.LEADER)
-    return render(
-        request,
-        "roster/roster_list.html",
-        {"rosters": rosters, "form": form, "can_approve": can_approve},
-    )
+    context = {"rosters": rosters, "form": form, "can_approve": can_approve}
+    if form is not None:
+        context["calendar_status"] = calendar_status(actor.school)
+    return render(request, "roster/roster_list.html", context)
 
 
 @require_POST
@@ -54,11 +54,13 @@ def roster_create(request):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            gaps = period_gaps(roster.school, roster.start_date, roster.end_date)
+            if gaps:
+                messages.warning(request, gaps_message(gaps))
             return redirect("roster:detail", roster.pk)
     rosters = queries.rosters_for(actor).annotate(shift_count=Count("shifts"))
-    return render(
-        request, "roster/roster_list.html", {"rosters": rosters, "form": form}, status=400
-    )
+    context = {"rosters": rosters, "form": form, "calendar_status": calendar_status(actor.school)}
+    return render(request, "roster/roster_list.html", context, status=400)
 
 
 def _editor_context(roster, actor, week: dict | None = None) -> dict:
@@ -93,7 +95,18 @@ def _editor_context(roster, actor, week: dict | None = None) -> dict:
         "role_labels": dict(Role.choices),
         # MOE 2025: the editor says so when a school schedules teachers on no-student days.
         "guardrail_off": not settings.teachers_only_on_school_days,
+        **_calendar_banner(roster.school, roster.start_date, roster.end_date),
     }
+
+
+def _calendar_banner(school, start: date, end: date) -> dict:
+    """The banner over a period the calendar only guesses, with a link to the calendar page
+    at the first such day's month."""
+    gaps = period_gaps(school, start, end)
+    if not gaps:
+        return {"calendar_gaps": None}
+    link = f"{reverse('roster:calendar')}?month={gaps.first:%Y-%m}"
+    return {"calendar_gaps": gaps, "calendar_gaps_text": gaps_message(gaps), "calendar_url": link}
 
 
 def _week(roster, value: str | None) -> dict | None:
@@ -204,7 +217,12 @@ def publish(request, pk: int):
     actor = get_actor(request)
     roster = queries.get_roster_for_user(actor, pk, write=True)
     try:
-        services.publish_roster(roster=roster, actor=actor.user, reason=_reason(request))
+        services.publish_roster(
+            roster=roster,
+            actor=actor.user,
+            reason=_reason(request),
+            calendar_checked=request.POST.get("calendar_checked") == "1",
+        )
     except services.RosterError as exc:
         messages.error(request, str(exc))
     else:

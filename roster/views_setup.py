@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from roster import setup
-from roster.calendar import school_calendar
+from roster.calendar import calendar_status, school_calendar
 from roster.excel.common import HOLIDAY_NAMES
 from roster.models import DayKind, Roster, ShiftType, Term
 from staff.models import Role, Staff
@@ -285,6 +285,7 @@ def _calendar(request, term_form=None, override_form=None, status=200):
     first = _month(request.GET.get("month"))
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     days = list(school_calendar(school, first, last).values())
+    terms = list(Term.objects.filter(school=school))
     chinese = (translation.get_language() or "").startswith("zh")
     context = {
         "days": [
@@ -294,8 +295,10 @@ def _calendar(request, term_form=None, override_form=None, status=200):
         "month": first,
         "previous": (first - timedelta(days=1)).strftime("%Y-%m"),
         "next": (last + timedelta(days=1)).strftime("%Y-%m"),
-        "terms": list(Term.objects.filter(school=school)),
+        "terms": terms,
         "guessed": any(not d.official for d in days),
+        "outside_terms": any(not d.term_known and not d.overridden for d in days),
+        "calendar_status": calendar_status(school, terms),
         "term_form": term_form or TermForm(),
         "override_form": override_form or OverrideForm(initial={"day": first}),
         "kinds": dict(DayKind.choices),

@@ -140,10 +140,14 @@ def test_publishing_is_refused_for_a_cross_roster_conflict(cast, months):
     put(months.september, LAST, "夜班", cast.teacher)
     duty = put(months.october, FIRST, "白班", cast.teacher).assignment
     with pytest.raises(services.RosterError) as refused:
-        services.publish_roster(roster=months.october, actor=None, reason="测试")
+        services.publish_roster(
+            roster=months.october, actor=None, reason="测试", calendar_checked=True
+        )
     assert [v.rule for v in refused.value.violations] == ["rest"]
     services.unassign_duty(assignment=duty, actor=None)
-    published = services.publish_roster(roster=months.october, actor=None, reason="测试")
+    published = services.publish_roster(
+        roster=months.october, actor=None, reason="测试", calendar_checked=True
+    )
     assert published.status == RosterStatus.PUBLISHED
 
 
@@ -169,7 +173,7 @@ def published(cast, months):
     night = put(months.september, LAST, "夜班", cast.teacher).assignment
     morning = put(months.october, FIRST, "白班", colleague).assignment
     for roster in (months.september, months.october):
-        services.publish_roster(roster=roster, actor=None, reason="测试")
+        services.publish_roster(roster=roster, actor=None, reason="测试", calendar_checked=True)
     return SimpleNamespace(colleague=colleague, night=night, morning=morning)
 
 

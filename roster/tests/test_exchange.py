@@ -61,7 +61,7 @@ def duty(cast):
         d1_day=put(0, "白班", cast.teacher), d1_night=put(0, "夜班", t2),
         d2_day=put(1, "白班", t3), d2_night=put(1, "夜班", cast.teacher),
     )  # fmt: skip
-    services.publish_roster(roster=roster, actor=None)
+    services.publish_roster(roster=roster, actor=None, calendar_checked=True)
     return duties
 
 

@@ -35,6 +35,7 @@ def english(client):
 
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
 # 2030 has no official holiday data: the school's overrides make Thu 2 May – Sun 5 May a holiday.
+# The scans look 20 days ahead, to early May: 2030's computed 端午 (5 June) is another period.
 START, END = date(2030, 5, 2), date(2030, 5, 5)
 TODAY = date(2030, 4, 20)
 ON_TIME = datetime(2030, 4, 25, 10, tzinfo=SH)
@@ -43,7 +44,7 @@ ON_TIME = datetime(2030, 4, 25, 10, tzinfo=SH)
 def holiday(school) -> None:
     for day in (START, date(2030, 5, 3)):
         CalendarOverride.objects.create(school=school, date=day, kind="holiday", note="劳动节")
-    # 1 May is a fixed-date holiday even without official data; this school works it (调休).
+    # 1 May is a holiday even without official data (computed); this school works it (调休).
     CalendarOverride.objects.create(school=school, date=date(2030, 5, 1), kind="school_day")
 
 
@@ -77,7 +78,7 @@ def ready(cast):
 
 def test_a_holiday_period_runs_from_the_holiday_through_the_weekend(cast):
     holiday(cast.school)
-    periods = filing.upcoming_holidays(cast.school, today=TODAY)
+    periods = filing.upcoming_holidays(cast.school, today=TODAY, horizon_days=20)
     assert [(p.name, p.start, p.end) for p in periods] == [("劳动节", START, END)]
 
 
@@ -86,13 +87,13 @@ def test_the_deadline_follows_the_bureaus_rule_in_the_schools_time_zone(cast):
     cast.school.time_zone = "Asia/Tokyo"
     cast.school.save(update_fields=["time_zone"])
     holiday(cast.school)
-    [period] = filing.upcoming_holidays(cast.school, today=TODAY)
+    [period] = filing.upcoming_holidays(cast.school, today=TODAY, horizon_days=20)
     assert period.deadline == datetime(2030, 4, 27, 9, tzinfo=zoneinfo.ZoneInfo("Asia/Tokyo"))
 
 
 def test_the_default_deadline_is_three_days_before_at_five_pm(cast):
     holiday(cast.school)
-    [period] = filing.upcoming_holidays(cast.school, today=TODAY)
+    [period] = filing.upcoming_holidays(cast.school, today=TODAY, horizon_days=20)
     assert period.deadline == datetime(2030, 4, 29, 17, tzinfo=SH)
 
 

@@ -31,9 +31,9 @@ MONDAY = date(2030, 3, 4)
 # schools) plus the page's own reads. A change here means a page started reading per row.
 SWAPS_PAGE = 6
 APPROVALS_PAGE = 6
-FILING_LIST_PAGE = 9
+FILING_LIST_PAGE = 8  # the calendar reads terms in one query (was two)
 FILING_DETAIL_PAGE = 6
-BUREAU_PAGE = 11
+BUREAU_PAGE = 10  # the calendar reads terms in one query (was two)
 BUREAU_EXPORT = 6
 
 

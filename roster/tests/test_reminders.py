@@ -83,7 +83,9 @@ def test_publishing_schedules_reminders_once_and_removing_a_duty_withdraws_them(
     services.assign_duty(shift=shift, staff=cast.guard, role=Role.GUARD, actor=None)
     # Only the night shift is staffed; the rest of the day stays a draft problem we accept here.
     roster.shifts.exclude(pk=shift.pk).delete()
-    services.publish_roster(roster=roster, actor=cast.admin.user, now=local("2026-11-28T10:00"))
+    services.publish_roster(
+        roster=roster, actor=cast.admin.user, now=local("2026-11-28T10:00"), calendar_checked=True
+    )
     reminders = Notice.objects.filter(event__startswith="reminder:")
     assert reminders.count() == 4  # two people × two reminders, in-app
     schedule_reminders([first.assignment], now=local("2026-11-28T10:00"))

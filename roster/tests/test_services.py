@@ -98,7 +98,9 @@ def test_a_person_of_another_school_cannot_be_assigned(cast, one_post):
 def test_publishing_is_refused_while_the_roster_has_errors(cast, one_post):
     roster, _shift = make_roster(cast)
     with pytest.raises(RosterError) as caught:
-        services.publish_roster(roster=roster, actor=cast.admin.user, now=NOW)
+        services.publish_roster(
+            roster=roster, actor=cast.admin.user, now=NOW, calendar_checked=True
+        )
     assert [v.rule for v in caught.value.violations] == ["coverage"]
     assert Roster.objects.get(pk=roster.pk).status == RosterStatus.DRAFT
 
@@ -107,9 +109,11 @@ def test_publishing_less_than_seven_days_ahead_needs_a_reason(cast, one_post):
     roster, shift = make_roster(cast, day=date(2026, 12, 3))
     services.assign_duty(shift=shift, staff=cast.teacher, role=Role.TEACHER, actor=None)
     with pytest.raises(RosterError):
-        services.publish_roster(roster=roster, actor=cast.admin.user, now=NOW)
+        services.publish_roster(
+            roster=roster, actor=cast.admin.user, now=NOW, calendar_checked=True
+        )
     roster = services.publish_roster(roster=roster, actor=cast.admin.user, now=NOW,
-                                     reason="教师临时调整")  # fmt: skip
+                                     reason="教师临时调整", calendar_checked=True)  # fmt: skip
     assert roster.status == RosterStatus.PUBLISHED
     assert roster.publish_reason == "教师临时调整"
 
@@ -117,7 +121,7 @@ def test_publishing_less_than_seven_days_ahead_needs_a_reason(cast, one_post):
 def test_publishing_a_week_ahead_needs_no_reason_and_tells_everyone_on_it(cast, one_post):
     roster, shift = make_roster(cast, day=date(2026, 12, 7))
     services.assign_duty(shift=shift, staff=cast.teacher, role=Role.TEACHER, actor=None)
-    services.publish_roster(roster=roster, actor=cast.admin.user, now=NOW)
+    services.publish_roster(roster=roster, actor=cast.admin.user, now=NOW, calendar_checked=True)
     inbox = Notice.objects.filter(recipient=cast.teacher.user, channel="inapp")
     assert inbox.filter(event=f"roster.published:{roster.pk}").exists()
 
@@ -125,7 +129,7 @@ def test_publishing_a_week_ahead_needs_no_reason_and_tells_everyone_on_it(cast, 
 def test_a_change_after_publishing_needs_a_reason_is_recorded_and_told(cast, one_post):
     roster, shift = make_roster(cast, day=date(2026, 12, 7))
     first = services.assign_duty(shift=shift, staff=cast.teacher, role=Role.TEACHER, actor=None)
-    services.publish_roster(roster=roster, actor=cast.admin.user, now=NOW)
+    services.publish_roster(roster=roster, actor=cast.admin.user, now=NOW, calendar_checked=True)
     with pytest.raises(ValidationError):
         services.unassign_duty(assignment=first.assignment, actor=cast.admin.user)
     services.unassign_duty(assignment=first.assignment, actor=cast.admin.user, reason="病假")
