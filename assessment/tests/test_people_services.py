@@ -82,12 +82,14 @@ def test_no_review_without_a_shared_shift_of_yourself_or_of_a_closed_month(cast)
 
 
 def test_a_shift_in_the_future_is_not_shared_yet(cast):
-    from logbook.tests.factories import make_roster, staffed_shift
+    """On one controlled clock (with the real one, tomorrow is next month on a month's last
+    day, and that month is not open for reviews yet)."""
+    from logbook.tests.factories import at, make_roster, staffed_shift
 
-    day = timezone.localdate() + timedelta(days=1)
+    day = date(2026, 12, 16)
     staffed_shift(cast, "白班", day, roster=make_roster(cast.school, start=day, days=1))
     with pytest.raises(ValidationError, match="did not share a shift"):
-        review(cast, cast.leader, cast.teacher, month=day.replace(day=1))
+        review(cast, cast.leader, cast.teacher, month=day.replace(day=1), now=at(day, 7, 59))
 
 
 def test_only_the_reviewer_withdraws_a_review(cast):
