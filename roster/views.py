@@ -53,10 +53,7 @@ def roster_create(request):
             )  # fmt: skip
         except ValidationError as exc:
             form.add_error(None, exc)
-        else:
-            gaps = period_gaps(roster.school, roster.start_date, roster.end_date)
-            if gaps:
-                messages.warning(request, gaps_message(gaps))
+        else:  # the editor it lands on shows the calendar banner, if any
             return redirect("roster:detail", roster.pk)
     rosters = queries.rosters_for(actor).annotate(shift_count=Count("shifts"))
     context = {"rosters": rosters, "form": form, "calendar_status": calendar_status(actor.school)}
