@@ -18,8 +18,8 @@ from functools import lru_cache
 
 import chinese_calendar
 import holidays
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from roster.models import CalendarOverride, DayKind, Term
 
@@ -41,10 +41,29 @@ class DayInfo:
         return self.kind == DayKind.SCHOOL_DAY
 
     @property
+    def holiday_label(self) -> str:
+        """The holiday's name in the language of the page (the school's own note as written)."""
+        if self.overridden or not (get_language() or "").startswith("zh"):
+            return self.holiday_name
+        return HOLIDAY_NAMES.get(self.holiday_name, self.holiday_name)
+
+    @property
     def unverified(self) -> bool:
         """A day a roster should not be published over without someone checking the calendar."""
         return not self.overridden and not (self.official and self.term_known)
 
+
+# chinese-calendar's (English) holiday names in Chinese: the pages, printouts and Excel use these.
+HOLIDAY_NAMES = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利纪念日",
+}
 
 # The holidays package's Chinese names, as the English names chinese-calendar gives (the key
 # of HOLIDAY_NAMES, which the pages translate back).

@@ -10,14 +10,13 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from roster import setup
 from roster.calendar import calendar_status, school_calendar
-from roster.excel.common import HOLIDAY_NAMES
 from roster.models import DayKind, Roster, ShiftType, Term
 from staff.models import Role, Staff
 from staff.permissions import role_required
@@ -286,12 +285,8 @@ def _calendar(request, term_form=None, override_form=None, status=200):
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     days = list(school_calendar(school, first, last).values())
     terms = list(Term.objects.filter(school=school))
-    chinese = (translation.get_language() or "").startswith("zh")
     context = {
-        "days": [
-            (d, HOLIDAY_NAMES.get(d.holiday_name, d.holiday_name) if chinese else d.holiday_name)
-            for d in days
-        ],
+        "days": days,
         "month": first,
         "previous": (first - timedelta(days=1)).strftime("%Y-%m"),
         "next": (last + timedelta(days=1)).strftime("%Y-%m"),

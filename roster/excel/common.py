@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from roster.calendar import HOLIDAY_NAMES  # noqa: F401 — the Excel layout's holiday words
 from roster.rules import Violation
 from staff.importing import RowError
 from staff.models import Role
@@ -25,16 +26,6 @@ ROLE_WORDS = {
     Role.ADMIN: "值班人员",
 }
 # The calendar stores chinese-calendar's English holiday names; the sheet shows them in Chinese.
-HOLIDAY_NAMES = {
-    "New Year's Day": "元旦",
-    "Spring Festival": "春节",
-    "Tomb-sweeping Day": "清明节",
-    "Labour Day": "劳动节",
-    "Dragon Boat Festival": "端午节",
-    "National Day": "国庆节",
-    "Mid-autumn Festival": "中秋节",
-    "Anti-Fascist 70th Day": "抗战胜利纪念日",
-}
 LEADER_HEADER = ROLE_WORDS[Role.LEADER]
 DATE_HEADER, WEEKDAY_HEADER, NOTE_HEADER = "日期", "星期", "备注"
 JOIN = "、"

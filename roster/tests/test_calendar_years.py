@@ -196,3 +196,15 @@ def test_calendar_status_command(cast, school_year):
     assert f"{first}–{last}" in text
     assert f"{cast.school.name}: terms up to 2029-01-12" in text
     assert f"{cast.other_school.name}: terms up to none" in text
+
+
+def test_the_editor_names_a_computed_holiday_in_the_pages_language(client, cast):
+    year = official_years()[1] + 1
+    winter = school_calendar(cast.school, date(year, 1, 15), date(year, 2, 28))
+    eve = min(d for d, i in winter.items() if i.holiday_name == "Spring Festival")
+    roster = services.create_roster(school=cast.school, name="春节", start=eve, end=eve, actor=None)
+    client.force_login(cast.admin.user)
+    url = reverse("roster:detail", args=[roster.pk])
+    assert "春节" in client.get(url).content.decode()
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+    assert "Spring Festival" in english.content.decode()
