@@ -162,8 +162,10 @@ def schools_calendar(schools, start: date, end: date) -> dict[int, dict[date, Da
     # All of their terms (a handful a year): which days they cover, and how far the school's
     # entered school years reach.
     terms: dict[int, list[tuple[date, date]]] = {pk: [] for pk in ids}
-    for school_id, first, last in Term.objects.filter(school__in=ids).values_list(
-        "school_id", "start_date", "end_date"
+    for school_id, first, last in (
+        Term.objects.filter(school__in=ids)
+        .order_by("start_date")
+        .values_list("school_id", "start_date", "end_date")
     ):
         terms[school_id].append((first, last))
     official: dict[date, DayInfo] = {}
@@ -184,7 +186,8 @@ def _school_day(info: DayInfo, override, terms: list[tuple[date, date]]) -> DayI
     day = info.date
     if override is not None:
         return DayInfo(day, override.kind, holiday_name=override.note, overridden=True)
-    term_known = bool(terms) and min(t[0] for t in terms) <= day <= max(t[1] for t in terms)
+    # ``terms`` is sorted: the entered school years reach from the first start to the last end.
+    term_known = bool(terms) and terms[0][0] <= day <= max(last for _first, last in terms)
     in_term = any(first <= day <= last for first, last in terms)
     if terms and info.kind == DayKind.SCHOOL_DAY and not in_term:
         return DayInfo(day, DayKind.VACATION, official=info.official, term_known=term_known)
