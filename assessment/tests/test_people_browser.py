@@ -58,7 +58,7 @@ def test_feedback_and_peer_review_on_a_phone(live_server, open_page, cast, shoot
     # The teacher reviews the leader from yesterday's shift.
     teacher = open_page(PHONE)
     log_in(teacher, base, cast.teacher)
-    teacher.goto(base + reverse("assessment:reviews"))
+    teacher.goto(base + reverse("assessment:reviews") + f"?month={this_month():%Y-%m}")
     fits_phone(teacher, "reviews", targets=False)
     teacher.locator("#colleagues li", has_text=cast.leader.name).locator("a").click()
     teacher.check("input[name=rating][value='4']")

@@ -42,6 +42,12 @@ def section(html: str, start: str, end: str) -> str:
     return html.split(f'id="{start}"', 1)[1].split(f'id="{end}"', 1)[0]
 
 
+def reviews_url() -> str:
+    """The reviews page at the month of the shared shift (yesterday's: on the 1st of a month
+    that is last month, and the page opens at this month)."""
+    return reverse("assessment:reviews") + f"?month={this_month():%Y-%m}"
+
+
 def write(client, reviewer, reviewee, rating=4, **extra):
     login(client, reviewer)
     url = reverse("assessment:review-new", args=[reviewee.pk])
@@ -51,7 +57,7 @@ def write(client, reviewer, reviewee, rating=4, **extra):
 # ---- peer review ----------------------------------------------------------------------------
 def test_a_teacher_reviews_colleagues_from_the_shared_shift_once(client, cast):
     shared_yesterday(cast)
-    page = login(client, cast.teacher).get(reverse("assessment:reviews"))
+    page = login(client, cast.teacher).get(reviews_url())
     colleagues = section(page.content.decode(), "colleagues", "received")
     assert cast.leader.name in colleagues and cast.guard.name in colleagues
     assert cast.tech.name not in colleagues
@@ -78,11 +84,11 @@ def test_no_review_form_without_a_shared_shift_and_none_across_schools(client, c
 def test_the_reviewed_person_sees_the_aggregate_never_the_reviewers(client, cast):
     shared_yesterday(cast)
     write(client, cast.leader, cast.teacher, 4, strengths="巡查认真", improvements="记录再细些")
-    page = login(client, cast.teacher).get(reverse("assessment:reviews")).content.decode()
+    page = login(client, cast.teacher).get(reviews_url()).content.decode()
     received = section(page, "received", "written")
     assert "4.0" in received and "巡查认真" not in received  # one review: comments withheld
     write(client, cast.guard, cast.teacher, 5, strengths="交接清楚")
-    page = login(client, cast.teacher).get(reverse("assessment:reviews")).content.decode()
+    page = login(client, cast.teacher).get(reviews_url()).content.decode()
     received = section(page, "received", "written")
     assert "4.5" in received and "巡查认真" in received and "交接清楚" in received
     for name in (cast.leader.name, cast.guard.name):
@@ -111,7 +117,7 @@ def test_the_reviewer_withdraws_their_review_with_a_confirmation(client, cast):
     shared_yesterday(cast)
     write(client, cast.leader, cast.teacher, 2)
     row = PeerReview.objects.get()
-    page = login(client, cast.leader).get(reverse("assessment:reviews")).content.decode()
+    page = login(client, cast.leader).get(reviews_url()).content.decode()
     assert 'name="confirm"' in page.split('id="written"')[1]
     unticked = client.post(reverse("assessment:review-withdraw", args=[row.pk]))
     assert unticked.status_code == 302 and PeerReview.objects.exists()

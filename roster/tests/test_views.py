@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -171,12 +171,23 @@ def test_importing_an_exported_file_round_trips_through_the_page(client, cast, d
     assert Assignment.objects.filter(shift=shift, staff=cast.teacher).exists()
 
 
-def test_the_calendar_feed_needs_its_secret_token_and_no_login(client, cast, draft):
+def test_the_calendar_feed_needs_its_secret_token_and_no_login(client, cast):
+    """The feed holds the last 60 days and the future on the real clock, so the duty is dated
+    from the real local today (any kind of day)."""
+    from roster.availability import school_today
     from roster.ical import feed_token
+    from roster.models import DayKind
 
-    Roster.objects.filter(pk=draft.pk).update(status=RosterStatus.PUBLISHED)
-    services.assign_duty(shift=draft.shifts.first(), staff=cast.teacher, role=Role.TEACHER,
-                         actor=None, reason="x")  # fmt: skip
+    ShiftType.objects.create(
+        school=cast.school, name="白班", start_time=time(8), duration_minutes=540,
+        day_kinds=list(DayKind.values),
+    )  # fmt: skip
+    day = school_today(cast.school) + timedelta(days=3)
+    roster = services.create_roster(school=cast.school, name="近日", start=day, end=day,
+                                    actor=None)  # fmt: skip
+    services.assign_duty(shift=roster.shifts.get(), staff=cast.teacher, role=Role.TEACHER,
+                         actor=None)  # fmt: skip
+    Roster.objects.filter(pk=roster.pk).update(status=RosterStatus.PUBLISHED)
     token = feed_token(cast.teacher)
     response = client.get(reverse("roster:feed", args=[token]))
     assert response.status_code == 200
