@@ -222,9 +222,12 @@ def test_accepted_notes_are_never_flagged(cast, shifts):
     assert services.flag_unacknowledged_handovers(now=NIGHT_START + timedelta(hours=2)) == 0
 
 
-def test_the_flag_task_runs_the_service(cast, shifts):
+def test_the_flag_task_runs_the_service(cast, shifts, monkeypatch):
     from logbook.tasks import flag_unacknowledged_handovers
 
     write(cast, shifts)
-    # The task uses the real clock, before the test day's night shift: nothing is due yet.
+    # The task reads the clock; it reads the test's (the real one would pass the test day).
+    monkeypatch.setattr("django.utils.timezone.now", lambda: NIGHT_START + timedelta(minutes=29))
     assert flag_unacknowledged_handovers() == "0 handovers flagged"
+    monkeypatch.setattr("django.utils.timezone.now", lambda: NIGHT_START + timedelta(minutes=30))
+    assert flag_unacknowledged_handovers() == "1 handovers flagged"

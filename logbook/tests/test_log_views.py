@@ -164,7 +164,18 @@ def test_mass_assigned_status_and_school_are_ignored(client, cast, draft):
     assert (draft.status, draft.school_id, draft.summary) == ("draft", cast.school.pk, "正常")
 
 
-def test_submitting_without_a_summary_shows_errors_and_keeps_the_text(client, cast, draft):
+@pytest.fixture
+def live_draft(cast):
+    """A draft of the shift running now: the submit page reads the real clock (the fixed day's
+    draft would be late, then closed to the teacher, once that day has passed)."""
+    shift = current_shift(
+        cast, (cast.leader, Role.LEADER), (cast.teacher, Role.TEACHER), (cast.guard, Role.GUARD)
+    )
+    return services.open_log(shift=shift, actor=actor_for(cast.teacher.user))
+
+
+def test_submitting_without_a_summary_shows_errors_and_keeps_the_text(client, cast, live_draft):
+    draft = live_draft
     as_(client, cast.teacher)
     response = client.post(
         reverse("logbook:log-submit", args=[draft.pk]),
@@ -177,7 +188,8 @@ def test_submitting_without_a_summary_shows_errors_and_keeps_the_text(client, ca
     assert draft.status == LogStatus.DRAFT
 
 
-def test_submitting_makes_the_page_read_only_with_the_amendment_form(client, cast, draft):
+def test_submitting_makes_the_page_read_only_with_the_amendment_form(client, cast, live_draft):
+    draft = live_draft
     as_(client, cast.teacher)
     response = client.post(
         reverse("logbook:log-submit", args=[draft.pk]),
