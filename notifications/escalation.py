@@ -14,7 +14,7 @@ then wait that long for an acknowledgement before the next step.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -54,9 +54,11 @@ def start_escalation(
     url: str = "",
     urgent: bool = True,
     actor: User | None = None,
+    now: datetime | None = None,
 ) -> Escalation:
     """Start escalating ``source`` (e.g. ``incident:12``) in the caller's transaction. Starting
-    the same source again returns the running escalation unchanged."""
+    the same source again returns the running escalation unchanged. ``now``: the caller's clock
+    (default the real one); the first step is due then."""
     steps = validate_steps(steps)
     with transaction.atomic(savepoint=False):
         escalation, created = Escalation.objects.get_or_create(
@@ -68,51 +70,57 @@ def start_escalation(
                 "url": url,
                 "urgent": urgent,
                 "steps": steps,
-                "next_due_at": timezone.now(),
+                "next_due_at": now or timezone.now(),
             },
         )
         if created:
-            EscalationEvent.objects.create(escalation=escalation, kind="started", actor=actor)
+            started = EscalationEvent.objects.create(
+                escalation=escalation, kind="started", actor=actor
+            )
+            if now is not None:
+                EscalationEvent.objects.filter(pk=started.pk).update(at=now)
             from notifications.tasks import advance_escalation
 
             publish_on_commit(advance_escalation, escalation.pk)
     return escalation
 
 
-def advance_escalation(*, escalation_id: int) -> str:
-    """Run the due step of one escalation, if it is still due and nobody else holds it."""
+def advance_escalation(*, escalation_id: int, now: datetime | None = None) -> str:
+    """Run the due step of one escalation, if it is still due and nobody else holds it.
+    ``now``: the caller's clock (default the database's)."""
     with transaction.atomic():
         escalation = (
             Escalation.objects.select_for_update(skip_locked=True)
-            .filter(pk=escalation_id, status=EscalationStatus.ACTIVE, next_due_at__lte=Now())
+            .filter(pk=escalation_id, status=EscalationStatus.ACTIVE, next_due_at__lte=now or Now())
             .select_related("school")
             .first()
         )
         if escalation is None:
             return "not due"
-        return _run_step(escalation)
+        return _run_step(escalation, now=now)
 
 
-def advance_due_escalations(*, limit: int = 50) -> int:
-    """Run the due step of every escalation that is due; returns how many steps ran."""
+def advance_due_escalations(*, limit: int = 50, now: datetime | None = None) -> int:
+    """Run the due step of every escalation that is due; returns how many steps ran. ``now``:
+    the caller's clock (default the database's)."""
     ran = 0
     for _ in range(limit):
         with transaction.atomic():
             escalation = (
                 Escalation.objects.select_for_update(skip_locked=True)
-                .filter(status=EscalationStatus.ACTIVE, next_due_at__lte=Now())
+                .filter(status=EscalationStatus.ACTIVE, next_due_at__lte=now or Now())
                 .select_related("school")
                 .order_by("next_due_at")
                 .first()
             )
             if escalation is None:
                 break
-            _run_step(escalation)
+            _run_step(escalation, now=now)
             ran += 1
     return ran
 
 
-def _run_step(escalation: Escalation) -> str:
+def _run_step(escalation: Escalation, *, now: datetime | None = None) -> str:
     index = escalation.next_step
     step = escalation.steps[index]
     recipients = recipients_for(escalation.school, step)
@@ -124,19 +132,22 @@ def _run_step(escalation: Escalation) -> str:
         body=escalation.body,
         url=escalation.url,
         urgent=escalation.urgent,
+        now=now,
     )
-    EscalationEvent.objects.create(
+    event = EscalationEvent.objects.create(
         escalation=escalation,
         kind="step",
         step=index,
         detail=", ".join(sorted(u.get_username() for u in recipients)) or "(nobody to notify)",
     )
+    if now is not None:
+        EscalationEvent.objects.filter(pk=event.pk).update(at=now)
     fields = {"fence": escalation.fence + 1, "next_step": index + 1}
     if index + 1 < len(escalation.steps):
         # A step that reached nobody (the role is vacant) is no reason to wait: the next
         # person is told at once.
         wait = step["wait_minutes"] if recipients else 0
-        fields["next_due_at"] = timezone.now() + timedelta(minutes=wait)
+        fields["next_due_at"] = (now or timezone.now()) + timedelta(minutes=wait)
     else:
         fields.update(status=EscalationStatus.FINISHED, next_due_at=None)
         EscalationEvent.objects.create(escalation=escalation, kind="finished", step=index)
@@ -160,14 +171,15 @@ def recipients_for(school: School, step: dict) -> list[User]:
     return sorted(users, key=lambda u: u.pk)
 
 
-def acknowledge_escalation(*, escalation_id: int, actor: User) -> bool:
-    """Stop further steps. True if this call acknowledged it (False: already stopped)."""
+def acknowledge_escalation(*, escalation_id: int, actor: User, now: datetime | None = None) -> bool:
+    """Stop further steps. True if this call acknowledged it (False: already stopped).
+    ``now``: the caller's clock (default the real one)."""
     with transaction.atomic():
         stopped = Escalation.objects.filter(
             pk=escalation_id, status=EscalationStatus.ACTIVE
         ).update(
             status=EscalationStatus.ACKNOWLEDGED,
-            acknowledged_at=timezone.now(),
+            acknowledged_at=now or timezone.now(),
             acknowledged_by=actor,
             next_due_at=None,
         )

@@ -1,23 +1,44 @@
-"""Demo rosters for the demo school: this month published, next month a draft half filled, and
-swaps and leave requests in each state on this month's duties still ahead.
+"""Demo rosters for the demo school: the current school year's terms and the next one's, this
+month published, next month a draft half filled, and swaps and leave requests in each state on
+this month's duties still ahead.
 
-Idempotent: rosters that exist are left as they are, and the requests are made once (when the
-school has none). Everything goes through the services, so the requests are what a user would
-have made: notices sent, the approved swap moved and recorded.
+Everything is laid out from one ``now`` (``seed_demo --now``; default the real now). The shift
+running at that instant (and today's 白班 when seeded before it starts) carries the demo logins
+the README names: the 白班 the ``teacher`` and ``leader`` logins, the 夜班 the ``guard``, the
+节假日值班 (weekends, holidays, vacations) the ``leader`` and the ``guard``.
+
+Idempotent: terms and rosters that exist are left as they are, and the requests are made once
+(when the school has none). Everything else goes through the services, so the requests are what
+a user would have made: notices sent, the approved swap moved and recorded.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from roster import exchange, services
+from roster.checkin import check_in, checkin_required
 from roster.greedy import greedy_fill
-from roster.models import Assignment, LeaveRequest, Roster, RosterStatus, ShiftType, SwapRequest
+from roster.models import (
+    Assignment,
+    CheckIn,
+    LeaveRequest,
+    Roster,
+    RosterStatus,
+    Shift,
+    ShiftType,
+    SwapRequest,
+    Term,
+)
 from roster.queries import build_plan, candidates_for, rule_settings
+from roster.reminders import settings_for, warn_unpublished
+from staff.demo import demo_now, local_today
 from staff.models import Role, Staff
+from staff.queries import actor_for
 
 # (kind, the state it is left in), made in this order on the earliest duties ahead.
 REQUESTS = [
@@ -30,12 +51,111 @@ REQUESTS = [
     ("leave", LeaveRequest.Status.UNFILLED),
 ]
 REASONS = {"swap": "家中有事，请求换班", "leave": "身体不适，请假"}
+# 春节 (the first day of the lunar year); the spring term starts after 元宵 (day 15).
+SPRING_FESTIVAL = {
+    2024: date(2024, 2, 10), 2025: date(2025, 1, 29), 2026: date(2026, 2, 17),
+    2027: date(2027, 2, 6), 2028: date(2028, 1, 26), 2029: date(2029, 2, 13),
+    2030: date(2030, 2, 3), 2031: date(2031, 1, 23), 2032: date(2032, 2, 11),
+    2033: date(2033, 1, 31), 2034: date(2034, 2, 19), 2035: date(2035, 2, 8),
+    2036: date(2036, 1, 28), 2037: date(2037, 2, 15), 2038: date(2038, 2, 4),
+    2039: date(2039, 1, 24), 2040: date(2040, 2, 12), 2041: date(2041, 2, 1),
+    2042: date(2042, 1, 22), 2043: date(2043, 2, 10), 2044: date(2044, 1, 30),
+    2045: date(2045, 2, 17), 2046: date(2046, 2, 6), 2047: date(2047, 1, 26),
+    2048: date(2048, 2, 14), 2049: date(2049, 2, 2), 2050: date(2050, 1, 23),
+}  # fmt: skip
+# Who is on the shift running at seeding time, by the kind of shift (see the README).
+ON_DUTY = {
+    "day": [("teacher", Role.TEACHER), ("leader", Role.LEADER)],
+    "night": [("guard", Role.GUARD)],
+    "holiday": [("leader", Role.LEADER), ("guard", Role.GUARD)],
+}
+
+
+def spring_festival(year: int) -> date:
+    """春节 of ``year``: the table above, else the ``holidays`` package, else mid-February."""
+    if year in SPRING_FESTIVAL:
+        return SPRING_FESTIVAL[year]
+    try:
+        import holidays
+    except ImportError:
+        return date(year, 2, 10)
+    for day, name in sorted(holidays.China(years=year, language="en_US").items()):
+        if "Spring Festival" in name or "Chinese New Year" in name:
+            return day
+    return date(year, 2, 10)
+
+
+def school_year_terms(year: int) -> list[tuple[str, date, date]]:
+    """The school year starting in September of ``year``: the autumn term from 1 September to
+    mid-January, the winter vacation around 春节, the spring term from the Monday after 元宵
+    (late February, never before the 20th) to early July, then the summer vacation."""
+    spring = max(date(year + 1, 2, 20), spring_festival(year + 1) + timedelta(days=15))
+    spring += timedelta(days=-spring.weekday() % 7)  # a Monday
+    return [
+        (f"{year}–{year + 1}学年第一学期", date(year, 9, 1), date(year + 1, 1, 16)),
+        (f"{year}–{year + 1}学年第二学期", spring, date(year + 1, 7, 3)),
+    ]
+
+
+def ensure_terms(school, today: date) -> list[str]:
+    """The current school year's terms and the next one's (a term that overlaps one the school
+    already has is left out)."""
+    first = today.year if today.month >= 8 else today.year - 1
+    made = []
+    for year in (first, first + 1):
+        for name, start, end in school_year_terms(year):
+            if Term.objects.filter(
+                school=school, start_date__lte=end, end_date__gte=start
+            ).exists():
+                continue
+            Term.objects.create(school=school, name=name, start_date=start, end_date=end)
+            made.append(f"term {name}")
+    return made
 
 
 def _month(day: date) -> tuple[date, date]:
     first = day.replace(day=1)
     nxt = (first + timedelta(days=32)).replace(day=1)
     return first, nxt - timedelta(days=1)
+
+
+def shift_kind(shift: Shift) -> str:
+    """ "day" (白班: needs teachers, ends the same day), "night" (夜班) or "holiday" (a duty
+    without teachers, such as 节假日值班)."""
+    roles = set(shift.shift_type.requirements.values_list("role", flat=True))
+    if Role.TEACHER not in roles:
+        return "holiday"
+    zone = ZoneInfo(shift.roster.school.time_zone)
+    local_start = timezone.localtime(shift.starts_at, zone)
+    local_end = timezone.localtime(shift.ends_at, zone)
+    return "day" if local_end.date() == local_start.date() else "night"
+
+
+def _pin(roster: Roster, now: datetime, today: date) -> list[int]:
+    """Put the demo logins on the shift running at ``now`` and, when seeded before it starts,
+    on today's 白班 — people already on the running shift are not put on today's (rest).
+    Returns the pinned assignments' ids (left out of the swap and leave requests)."""
+    school = roster.school
+    staff = {
+        s.user.username: s
+        for s in Staff.objects.filter(school=school, active=True, user__isnull=False)
+        .filter(user__username__in=["teacher", "leader", "guard"])
+        .select_related("user")
+    }
+    shifts = roster.shifts.select_related("shift_type", "roster__school").order_by("starts_at")
+    running = list(shifts.filter(starts_at__lte=now, ends_at__gt=now))
+    later_today = [
+        s for s in shifts.filter(date=today, starts_at__gt=now) if shift_kind(s) == "day"
+    ][:1]
+    pinned, used = [], set()
+    for shift in [*running[:1], *later_today]:
+        for login, role in ON_DUTY[shift_kind(shift)]:
+            person = staff.get(login)
+            if person is None or login in used or not person.roles.filter(role=role).exists():
+                continue
+            used.add(login)
+            pinned.append(Assignment.objects.create(shift=shift, staff=person, role=role).pk)
+    return pinned
 
 
 def _fill(roster: Roster, *, until: date | None = None) -> None:
@@ -50,20 +170,26 @@ def _fill(roster: Roster, *, until: date | None = None) -> None:
     )
 
 
-def seed(school, *, today: date | None = None) -> list[str]:
-    """``today``: the school's date (default: now); tests pass one to be independent of it."""
+def seed(school, *, now: datetime | None = None) -> list[str]:
+    """``now``: the demo's instant (seed_demo's ``--now``; default the real now); the school's
+    local day at it is "today"."""
+    now = demo_now(now)
+    today = local_today(school, now)
     if not ShiftType.objects.filter(school=school).exists():
         services.create_default_shift_types(school=school)
-    today = today or timezone.localdate()
-    made = []
+    made = ensure_terms(school, today)
     first, last = _month(today)
     roster = Roster.objects.filter(school=school, start_date=first).first()
+    pinned: list[int] = []
     if roster is None:
         roster = services.create_roster(school=school, name=f"{first:%Y年%m月}值班表",
                                         start=first, end=last, actor=None)  # fmt: skip
+        pinned = _pin(roster, now, today)
         _fill(roster)
         if not any(v.error for v in services.check(build_plan(roster), rule_settings(school))):
-            services.publish_roster(roster=roster, actor=None, reason="演示数据")
+            services.publish_roster(
+                roster=roster, actor=None, reason="演示数据", calendar_checked=True, now=now
+            )
         made.append(roster.name)
     nfirst, nlast = _month(last + timedelta(days=1))
     if not Roster.objects.filter(school=school, start_date=nfirst).exists():
@@ -73,11 +199,39 @@ def seed(school, *, today: date | None = None) -> list[str]:
         made.append(draft.name)
     roster.refresh_from_db()
     if roster.status == RosterStatus.PUBLISHED:
-        made.extend(_requests(roster))
+        made.extend(_requests(roster, now, exclude=pinned))
+        made.extend(_checkins(roster, now))
+    # What the worker would have said by now: next month's roster not published 7 days ahead.
+    warn_unpublished(now=now)
     return made
 
 
-def _requests(roster: Roster) -> list[str]:
+def _checkins(roster: Roster, now: datetime) -> list[str]:
+    """Everyone whose duty has started by ``now`` and who checks in (by default not full-time
+    teachers) has checked in: most 10–25 minutes early, one in twelve a few minutes late. So
+    no duty of the last hours is "missed" when the worker starts. Once per roster."""
+    if CheckIn.objects.filter(assignment__shift__roster=roster).exists():
+        return []
+    settings = settings_for(roster.school)
+    duties = (
+        Assignment.objects.filter(shift__roster=roster, shift__starts_at__lte=now,
+                                  staff__user__isnull=False)
+        .select_related("shift__roster__school", "staff__user")
+        .prefetch_related("staff__roles")
+        .order_by("shift__starts_at", "pk")
+    )  # fmt: skip
+    made = 0
+    for n, duty in enumerate(duties):
+        if not checkin_required(duty.staff.role_codes, settings):
+            continue
+        early = timedelta(minutes=10 + n % 16) if n % 12 else -timedelta(minutes=3 + n % 5)
+        at = min(duty.shift.starts_at - early, now)
+        check_in(assignment=duty, actor=actor_for(duty.staff.user), now=at)
+        made += 1
+    return [f"{made} check-ins"] if made else []
+
+
+def _requests(roster: Roster, now: datetime, *, exclude: list[int]) -> list[str]:
     """Swaps and leave in every state on the roster's duties still ahead; fewer when the
     month is nearly over (only duties that have not started can be swapped or left)."""
     school = roster.school
@@ -92,10 +246,11 @@ def _requests(roster: Roster) -> list[str]:
     duties = list(
         Assignment.objects.filter(
             shift__roster=roster,
-            shift__starts_at__gt=timezone.now() + timedelta(hours=1),
+            shift__starts_at__gt=now + timedelta(hours=1),
             role__in=[Role.TEACHER, Role.GUARD],
             staff__user__isnull=False,
         )
+        .exclude(pk__in=exclude)
         .select_related("staff__user", "shift__roster__school", "shift__shift_type")
         .order_by("shift__starts_at", "pk")
     )
@@ -105,7 +260,7 @@ def _requests(roster: Roster) -> list[str]:
             if duty.pk in used or duty.staff_id in used:
                 continue
             try:
-                done = _make(kind, state, duty, decider)
+                done = _make(kind, state, duty, decider, now)
             except ValidationError:
                 continue  # the rules engine refused this one: try the next duty
             if done:
@@ -125,25 +280,27 @@ def _colleague(duty: Assignment) -> Staff | None:
     return None
 
 
-def _make(kind: str, state: str, duty: Assignment, decider: Staff | None) -> bool:
+def _make(kind: str, state: str, duty: Assignment, decider: Staff | None, now: datetime) -> bool:
     owner = duty.staff.user
     if kind == "leave" and state == LeaveRequest.Status.UNFILLED:
-        exchange.request_leave(assignment=duty, reason=REASONS[kind], search=False, actor=owner)
+        exchange.request_leave(
+            assignment=duty, reason=REASONS[kind], search=False, actor=owner, now=now
+        )
         return True
     colleague = _colleague(duty)
     if colleague is None or (decider is None and state == SwapRequest.Status.APPROVED):
         return False
     if kind == "swap":
         swap = exchange.request_swap(assignment=duty, colleague=colleague, reason=REASONS[kind],
-                                     actor=owner)  # fmt: skip
+                                     actor=owner, now=now)  # fmt: skip
         if state != SwapRequest.Status.REQUESTED:
             accept = state != SwapRequest.Status.DECLINED
-            swap = exchange.respond_swap(swap=swap, accept=accept, actor=colleague.user)
+            swap = exchange.respond_swap(swap=swap, accept=accept, actor=colleague.user, now=now)
         if state == SwapRequest.Status.APPROVED and swap.status == SwapRequest.Status.ACCEPTED:
-            exchange.decide_swap(swap=swap, approve=True, actor=decider.user)
+            exchange.decide_swap(swap=swap, approve=True, actor=decider.user, now=now)
         return True
     leave = exchange.request_leave(assignment=duty, reason=REASONS[kind], replacement=colleague,
-                                   actor=owner)  # fmt: skip
+                                   actor=owner, now=now)  # fmt: skip
     if state == LeaveRequest.Status.ACCEPTED:
-        exchange.respond_leave(leave=leave, accept=True, actor=colleague.user)
+        exchange.respond_leave(leave=leave, accept=True, actor=colleague.user, now=now)
     return True

@@ -4,12 +4,17 @@ Each part is idempotent, so seed_demo can run again."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from importlib import import_module
+
+from staff.demo import demo_now
 
 PARTS = ("assessment.demo.inspect", "assessment.demo.people", "assessment.demo.record")
 
 
-def seed(school) -> list[str]:
+def seed(school, *, now: datetime | None = None) -> list[str]:
+    """``now``: the demo's instant (seed_demo's ``--now``; default the real now)."""
+    now = demo_now(now)
     made: list[str] = []
     for name in PARTS:
         try:
@@ -18,5 +23,5 @@ def seed(school) -> list[str]:
             if exc.name != name:
                 raise
             continue
-        made.extend(part.seed(school) or [])
+        made.extend(part.seed(school, now=now) or [])
     return made

@@ -45,6 +45,7 @@ from assessment.services.config import settings_for
 from assessment.services.record import add_months
 from roster.models import RosterStatus, Shift
 from roster.timing import localize
+from staff.demo import demo_now, local_today
 from staff.models import Role, Staff
 from staff.queries import actor_for
 
@@ -268,7 +269,7 @@ def _term_inspections(school, inspector, today: date) -> tuple[int, int]:
     return monthly, spots
 
 
-def _this_month_plan(school, inspector, today: date) -> int:
+def _this_month_plan(school, inspector, today: date, now: datetime) -> int:
     this = month_start(today)
     if Inspection.objects.filter(school=school, month=this, kind=InspectionKind.MONTHLY).exists():
         return 0
@@ -279,11 +280,12 @@ def _this_month_plan(school, inspector, today: date) -> int:
         planned_on=day,
         kind=InspectionKind.MONTHLY,
         notes="检查值班记录、巡查记录、交接班与签到情况。",
+        now=now,
     )
     return 1
 
 
-def _spot_check(school, inspector, today: date, rng) -> int:
+def _spot_check(school, inspector, today: date, rng, now: datetime) -> int:
     this = month_start(today)
     if Inspection.objects.filter(school=school, month=this, kind=InspectionKind.SPOT).exists():
         return 0
@@ -307,6 +309,7 @@ def _spot_check(school, inspector, today: date, rng) -> int:
         kind=InspectionKind.SPOT,
         shift=shift,
         notes=NOTES["spot"],
+        now=now,
     )
     actor = actor_for(inspector.user)
     for person in Staff.objects.filter(assignments__shift=shift).distinct():
@@ -344,8 +347,9 @@ def _training(school, today: date) -> int:
     return made
 
 
-def seed(school, *, today: date | None = None) -> list[str]:
-    today = today or services.school_today(school)
+def seed(school, *, now: datetime | None = None) -> list[str]:
+    now = demo_now(now)
+    today = local_today(school, now)
     criteria = len(criteria_services.ensure_default_criteria(school))
     inspector = _inspector(school)
     if inspector is None or inspector.user_id is None:
@@ -353,8 +357,9 @@ def seed(school, *, today: date | None = None) -> list[str]:
     rng = random.Random(school.pk)  # noqa: S311 (demo data, not secrets)
     trained = _training(school, today)  # before the inspections: training is evidence too
     monthly, spots = _term_inspections(school, inspector, today)
-    planned = _this_month_plan(school, inspector, today)
-    spots += _spot_check(school, inspector, today, rng)
+    planned = _this_month_plan(school, inspector, today, now)
+    spots += _spot_check(school, inspector, today, rng, now)
+    services.remind_inspectors(now=now)  # reminded the afternoon before, as the worker would
     return [
         f"criteria: {criteria} added; inspections: {monthly} past months done, {planned} planned, "
         f"{spots} spot checks; training sessions: {trained}"

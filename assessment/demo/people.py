@@ -20,7 +20,6 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from assessment.demo.record import term_start
 from assessment.models import Feedback, FeedbackStatus, PeerReview, Proposal
@@ -29,6 +28,7 @@ from assessment.services import awards
 from assessment.services import people as services
 from assessment.services.record import add_months, month_start
 from roster.timing import localize
+from staff.demo import demo_now, local_today
 from staff.models import Role, Staff
 from staff.queries import actor_for
 
@@ -63,7 +63,7 @@ def _user(school, username: str, role: str) -> Staff | None:
     )
 
 
-def _reviews(school, today: date, rng: random.Random) -> int:
+def _reviews(school, today: date, rng: random.Random, now: datetime) -> int:
     if PeerReview.objects.filter(school=school).exists():
         return 0
     _active, by_role = _people(school)
@@ -87,7 +87,6 @@ def _reviews(school, today: date, rng: random.Random) -> int:
     PeerReview.objects.bulk_create(rows, ignore_conflicts=True)
     written = len(rows)
     # This month and last: through the service, between people who shared a shift.
-    now = timezone.now()
     for month in (add_months(this, -1), this):
         for reviewer in [*leaders, *crew][:8]:
             actor = actor_for(reviewer.user)
@@ -106,7 +105,7 @@ def _reviews(school, today: date, rng: random.Random) -> int:
     return written
 
 
-def _feedback(school, today: date, rng: random.Random) -> int:
+def _feedback(school, today: date, rng: random.Random, now: datetime) -> int:
     if Feedback.objects.filter(school=school).exists():
         return 0
     _active, by_role = _people(school)
@@ -120,6 +119,7 @@ def _feedback(school, today: date, rng: random.Random) -> int:
             day = month + timedelta(days=rng.randrange(0, max(1, (last_day - month).days + 1)))
             moment = localize(datetime.combine(day, time(rng.choice([7, 8, 16, 17]), 20)),
                               school.time_zone)  # fmt: skip
+            moment = min(moment, now - timedelta(minutes=5))  # today's: not yet later today
             status = FeedbackStatus.APPROVED
             if month == this and n % 3 == 0:
                 status = FeedbackStatus.PENDING
@@ -140,7 +140,7 @@ def _feedback(school, today: date, rng: random.Random) -> int:
     return len(rows)
 
 
-def _proposals(school, today: date) -> int:
+def _proposals(school, today: date, now: datetime) -> int:
     if Proposal.objects.filter(school=school).exists():
         return 0
     principal = _user(school, "principal", Role.PRINCIPAL)
@@ -175,16 +175,19 @@ def _proposals(school, today: date) -> int:
                                   evidence=evidence, amount=amount, month=last)  # fmt: skip
         made += 1
         if decision:
-            awards.decide(proposal=proposal, actor=boss, approve=decision == "approve", note=note)
+            awards.decide(proposal=proposal, actor=boss, approve=decision == "approve", note=note,
+                          now=now)  # fmt: skip
         if response:
-            awards.respond(proposal=proposal, actor=actor_for(subject.user), text=response)
+            awards.respond(proposal=proposal, actor=actor_for(subject.user), text=response,
+                           now=now)  # fmt: skip
     return made
 
 
-def seed(school, *, today: date | None = None) -> list[str]:
-    today = today or timezone.localdate()
+def seed(school, *, now: datetime | None = None) -> list[str]:
+    now = demo_now(now)
+    today = local_today(school, now)
     rng = random.Random(f"people-{school.pk}")  # noqa: S311 (demo data, not secrets)
-    reviews = _reviews(school, today, rng)
-    feedback = _feedback(school, today, rng)
-    proposals = _proposals(school, today)
+    reviews = _reviews(school, today, rng, now)
+    feedback = _feedback(school, today, rng, now)
+    proposals = _proposals(school, today, now)
     return [f"peer reviews: {reviews}, feedback: {feedback}, rewards and penalties: {proposals}"]

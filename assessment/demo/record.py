@@ -3,11 +3,10 @@ the principal (as at the end of each month), the current one left open."""
 
 from __future__ import annotations
 
-from datetime import date
-
-from django.utils import timezone
+from datetime import date, datetime
 
 from assessment.services.record import add_months, compute_month, finalise_month, month_start
+from staff.demo import demo_now, local_today
 from staff.models import Role, Staff
 from staff.queries import actor_for
 
@@ -22,8 +21,9 @@ def term_start(today: date) -> date:
     return date(today.year - 1, 9, 1)
 
 
-def seed(school, *, today: date | None = None) -> list[str]:
-    today = today or timezone.localdate()
+def seed(school, *, now: datetime | None = None) -> list[str]:
+    now = demo_now(now)
+    today = local_today(school, now)
     this = month_start(today)
     principal = (
         Staff.objects.filter(school=school, active=True, roles__role=Role.PRINCIPAL)
@@ -33,7 +33,9 @@ def seed(school, *, today: date | None = None) -> list[str]:
     month, computed, final = term_start(today), 0, 0
     while month <= this:
         if month < this and principal is not None:  # recomputed once more, then frozen
-            final += finalise_month(school=school, month=month, actor=actor_for(principal.user))
+            final += finalise_month(
+                school=school, month=month, actor=actor_for(principal.user), now=now
+            )
         else:
             computed += compute_month(school=school, month=month)
         month = add_months(month, 1)

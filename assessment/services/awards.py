@@ -14,7 +14,7 @@ click or two principals at once decide a proposal once; notices go out in the sa
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -149,9 +149,17 @@ def _locked(proposal: Proposal) -> Proposal:
     )
 
 
-def decide(*, proposal: Proposal, actor: Actor, approve: bool, note: str = "") -> Proposal:
+def decide(
+    *,
+    proposal: Proposal,
+    actor: Actor,
+    approve: bool,
+    note: str = "",
+    now: datetime | None = None,
+) -> Proposal:
     """The principal approves or rejects a proposal with a note. On approval the person is told
-    (in-app and their channels) and may respond; the proposer hears either way."""
+    (in-app and their channels) and may respond; the proposer hears either way. ``now``: the
+    caller's clock (default the real one)."""
     if not is_principal_of(actor, proposal.school_id):
         raise PermissionDenied
     note = (note or "").strip()
@@ -165,7 +173,7 @@ def decide(*, proposal: Proposal, actor: Actor, approve: bool, note: str = "") -
             raise PermissionDenied
         row.status = ProposalStatus.APPROVED if approve else ProposalStatus.REJECTED
         row.decided_by = actor.user
-        row.decided_at = timezone.now()
+        row.decided_at = now or timezone.now()
         row.decision_note = note
         row.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
         url = reverse("assessment:proposal", args=[row.pk])
@@ -208,8 +216,11 @@ def withdraw(*, proposal: Proposal, actor: Actor) -> Proposal:
     return row
 
 
-def respond(*, proposal: Proposal, actor: Actor, text: str) -> Proposal:
-    """The person an approved measure is about writes (or rewrites) their response."""
+def respond(
+    *, proposal: Proposal, actor: Actor, text: str, now: datetime | None = None
+) -> Proposal:
+    """The person an approved measure is about writes (or rewrites) their response. ``now``:
+    the caller's clock (default the real one)."""
     if actor.staff is None or proposal.subject_id != actor.staff.pk:
         raise PermissionDenied
     text = (text or "").strip()
@@ -221,7 +232,7 @@ def respond(*, proposal: Proposal, actor: Actor, text: str) -> Proposal:
             raise ValidationError(_("You can respond once the principal has approved the measure."))
         first = not row.response
         row.response = text
-        row.responded_at = timezone.now()
+        row.responded_at = now or timezone.now()
         row.save(update_fields=["response", "responded_at"])
         if first:
             _tell(

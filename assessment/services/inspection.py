@@ -56,8 +56,8 @@ def _check_inspector(school, inspector: Staff) -> None:
         )
 
 
-def _check_date(school, kind: str, planned_on: date) -> None:
-    today = school_today(school)
+def _check_date(school, kind: str, planned_on: date, now: datetime | None = None) -> None:
+    today = school_today(school, now)
     if kind == InspectionKind.SPOT and planned_on > today:
         raise ValidationError(
             {"planned_on": _("A spot check is recorded when it happens, not ahead.")}
@@ -75,8 +75,10 @@ def plan_inspection(
     shift=None,
     notes: str = "",
     actor=None,
+    now: datetime | None = None,
 ) -> Inspection:
-    """Plan a monthly inspection (or record a spot check, ``kind=spot``) on ``planned_on``."""
+    """Plan a monthly inspection (or record a spot check, ``kind=spot``) on ``planned_on``.
+    ``now``: the caller's clock (default the real one); the school's today is taken from it."""
     _check_inspector(school, inspector)
     if shift is not None and shift.roster.school_id != school.pk:
         raise ValidationError({"shift": _("That shift is not in this school.")})
@@ -84,7 +86,7 @@ def plan_inspection(
         raise ValidationError({"shift": _("The shift is not in the month of that date.")})
     if kind not in InspectionKind.values:
         raise ValidationError({"kind": _("Choose a kind of inspection.")})
-    _check_date(school, kind, planned_on)
+    _check_date(school, kind, planned_on, now)
     return Inspection.objects.create(
         school=school,
         kind=kind,

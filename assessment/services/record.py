@@ -8,8 +8,9 @@ does not grow with the number of people."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -200,16 +201,19 @@ def recent_months(today: date | None = None) -> list[date]:
     return [add_months(this, -1), this]
 
 
-def finalise_month(*, school, month: date, actor) -> int:
-    """The principal freezes a finished month: recomputed one last time, then never again."""
+def finalise_month(*, school, month: date, actor, now: datetime | None = None) -> int:
+    """The principal freezes a finished month: recomputed one last time, then never again.
+    ``now``: the caller's clock (default the real one); the month must have ended by the
+    school's local day at it."""
     if not (actor.has_any(Role.PRINCIPAL) and school.pk in actor.school_ids):
         raise PermissionDenied
     month = month_start(month)
-    if month >= month_start(timezone.localdate()):
+    now = now or timezone.now()
+    if month >= month_start(timezone.localtime(now, ZoneInfo(school.time_zone)).date()):
         raise ValidationError(_("Only a month that has ended can be finalised."))
     compute_month(school=school, month=month)
     return MonthScore.objects.filter(school=school, month=month, finalized_at__isnull=True).update(
-        finalized_at=timezone.now()
+        finalized_at=now
     )
 
 

@@ -3,11 +3,16 @@ incidents in every status and severity, then reports up and reviews."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from incidents.demo import incident, plans, review
+from staff.demo import demo_now
 
 
-def seed(school) -> list[str]:
+def seed(school, *, now: datetime | None = None) -> list[str]:
+    """``now``: the demo's instant (seed_demo's ``--now``; default the real now)."""
+    now = demo_now(now)
     made: list[str] = []
     for part in (plans, incident, review):
-        made.extend(part.seed(school))
+        made.extend(part.seed(school, now=now))
     return made

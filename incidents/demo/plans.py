@@ -4,13 +4,12 @@ incidents/demo/__init__.py). Steps follow a school 应急预案: 发现报告, �
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.utils import timezone
+from datetime import datetime, timedelta
 
 from incidents.categories import Category
 from incidents.models import Drill, EmergencyPlan
 from incidents.services.plans import StepInput, create_plan, publish_plan_version, record_drill
+from staff.demo import demo_now, local_today
 from staff.models import Role, Staff
 from staff.queries import actor_for
 
@@ -117,11 +116,11 @@ def _office(school):
     return actor_for(staff.user) if staff else None
 
 
-def seed(school) -> list[str]:
+def seed(school, *, now: datetime | None = None) -> list[str]:
     actor = _office(school)
     if actor is None:
         return []
-    now = timezone.now()
+    now = demo_now(now)
     made = []
     for category, sub, title, steps in PLANS:
         if EmergencyPlan.objects.filter(school=school, category=category, subcategory=sub).exists():
@@ -161,7 +160,7 @@ def _drills(school, actor, now) -> list[str]:
         version = plan.first().versions.order_by("-number").first() if plan.exists() else None
         record_drill(
             school=school,
-            held_on=(now - timedelta(days=days)).date(),
+            held_on=local_today(school, now) - timedelta(days=days),
             category=category,
             scenario=scenario,
             plan_version=version,

@@ -8,10 +8,9 @@ still owed. A closed incident without a report gets its accepted one. Idempotent
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
 from incidents.categories import Status
 from incidents.models import (
@@ -23,6 +22,7 @@ from incidents.models import (
 )
 from incidents.services import plans as plan_services
 from incidents.services import review as services
+from staff.demo import demo_now, local_today
 from staff.models import Role, Staff
 from staff.queries import actor_for
 
@@ -40,9 +40,9 @@ ACTIONS = [
 ]
 
 
-def _at(start, **delta):
-    """``start`` plus ``delta``, but never in the future (a demo incident may be recent)."""
-    return min(start + timedelta(**delta), timezone.now())
+def _at(start, now, **delta):
+    """``start`` plus ``delta``, but never after ``now`` (a demo incident may be recent)."""
+    return min(start + timedelta(**delta), now)
 
 
 def _principal(school):
@@ -56,13 +56,14 @@ def _owners(school) -> list[Staff]:
     return list(people.order_by("pk")[:3])
 
 
-def seed(school) -> list[str]:
+def seed(school, *, now: datetime | None = None) -> list[str]:
+    now = demo_now(now)
     principal = _principal(school)
     incidents = list(Incident.objects.filter(school=school).select_related("reporter__user"))
     if principal is None or not incidents:
         return []
     for incident in incidents:
-        _checklist(incident)
+        _checklist(incident, now)
     made = []
     contained = [i for i in incidents if i.status == Status.CONTAINED]
     contained.sort(key=lambda i: (i.contained_at or i.occurred_at, i.pk))
@@ -73,7 +74,7 @@ def seed(school) -> list[str]:
             school=school, status=ReportStatus.ACCEPTED, incident__status=Status.CONTAINED
         ).exists()
     ):
-        _accepted_after_one_round(untouched.pop(0), principal)
+        _accepted_after_one_round(untouched.pop(0), principal, now)
         made.append("a report sent back then accepted")
     if (
         untouched
@@ -81,16 +82,17 @@ def seed(school) -> list[str]:
             school=school, status=ReportStatus.SUBMITTED
         ).exists()
     ):
-        _submitted(untouched.pop(0))
+        _submitted(untouched.pop(0), now)
         made.append("a report awaiting review")
     for incident in incidents:
         if incident.status == Status.CLOSED and not hasattr(incident, "review"):
-            _closed_report(incident, principal)
+            _closed_report(incident, principal, now)
             made.append("an accepted report of a closed incident")
+    services.notify_overdue_actions(now=now)  # the overdue action: told, as the worker would have
     return [f"post-incident reports: {', '.join(made)}"] if made else []
 
 
-def _checklist(incident) -> None:
+def _checklist(incident, now) -> None:
     attached = plan_services.attach_plan(incident)
     if attached is None or incident.acknowledged_at is None or attached.ticks.exists():
         return
@@ -102,16 +104,16 @@ def _checklist(incident) -> None:
             incident=incident,
             step_id=step.pk,
             actor=writer,
-            now=_at(incident.acknowledged_at, minutes=2 + 3 * n),
+            now=_at(incident.acknowledged_at, now, minutes=2 + 3 * n),
         )
 
 
-def _write(incident) -> PostIncidentReport:
+def _write(incident, now) -> PostIncidentReport:
     fields = {
         k: v.format(place=incident.location, what=incident.get_subcategory_display())
         for k, v in TEXT.items()
     }
-    today = timezone.localdate()
+    today = local_today(incident.school, now)
     actions = [
         services.ActionInput(text=text, owner=owner, due_on=today + timedelta(days=days))
         for (text, days, _done), owner in zip(ACTIONS, _owners(incident.school), strict=False)
@@ -121,16 +123,16 @@ def _write(incident) -> PostIncidentReport:
     )
 
 
-def _accepted_after_one_round(incident, principal) -> None:
+def _accepted_after_one_round(incident, principal, now) -> None:
     writer = actor_for(incident.reporter.user)
-    start = incident.contained_at or timezone.now() - timedelta(days=2)
-    report = _write(incident)
-    services.submit_report(report=report, actor=writer, now=_at(start, hours=20))
+    start = incident.contained_at or now - timedelta(days=2)
+    report = _write(incident, now)
+    services.submit_report(report=report, actor=writer, now=_at(start, now, hours=20))
     services.decide_report(
         report=report,
         actor=principal,
         accept=False,
-        now=_at(start, hours=22),
+        now=_at(start, now, hours=22),
         comment="原因分析要具体到哪台设备、谁负责巡查；整改措施写明完成时限。",
     )
     report.refresh_from_db()
@@ -142,37 +144,39 @@ def _accepted_after_one_round(incident, principal) -> None:
         fields={k: getattr(report, k) for k in services.TEXT_FIELDS},
     )
     report.refresh_from_db()
-    services.submit_report(report=report, actor=writer, now=_at(start, hours=30))
+    services.submit_report(report=report, actor=writer, now=_at(start, now, hours=30))
     services.decide_report(
         report=report,
         actor=principal,
         accept=True,
         comment="同意。整改按期完成后报办公室。",
-        now=_at(start, hours=32),
+        now=_at(start, now, hours=32),
     )
     done_texts = {text for text, _days, done in ACTIONS if done}
     for action in report.actions.all():  # ordered by due date, not as ACTIONS: match the text
         if action.text in done_texts:
             owner = action.owner.user
-            services.complete_action(action=action, actor=actor_for(owner), now=_at(start, days=2))
+            services.complete_action(
+                action=action, actor=actor_for(owner), now=_at(start, now, days=2)
+            )
 
 
-def _submitted(incident) -> None:
-    report = _write(incident)
-    start = incident.contained_at or timezone.now() - timedelta(hours=6)
+def _submitted(incident, now) -> None:
+    report = _write(incident, now)
+    start = incident.contained_at or now - timedelta(hours=6)
     services.submit_report(
-        report=report, actor=actor_for(incident.reporter.user), now=_at(start, hours=3)
+        report=report, actor=actor_for(incident.reporter.user), now=_at(start, now, hours=3)
     )
 
 
-def _closed_report(incident, principal) -> None:
+def _closed_report(incident, principal, now) -> None:
     """Closed demo incidents were closed by the incident demo: their accepted report is made
     here directly, as it would have been before closing."""
     fields = {
         k: v.format(place=incident.location, what=incident.get_subcategory_display())
         for k, v in TEXT.items()
     }
-    at = incident.closed_at or timezone.now()
+    at = incident.closed_at or now
     owner = _owners(incident.school)[0]
     with transaction.atomic():
         report = PostIncidentReport.objects.create(
@@ -187,7 +191,7 @@ def _closed_report(incident, principal) -> None:
             school=incident.school,
             text=ACTIONS[0][0],
             owner=owner,
-            due_on=timezone.localdate(at),
+            due_on=local_today(incident.school, at),
             status="done",
             done_at=at,
             done_by=owner.user,

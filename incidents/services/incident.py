@@ -142,7 +142,13 @@ def _subject(incident: Incident) -> str:
     )
 
 
-def _start_chain(incident: Incident, steps: list[dict], source: str, actor: User | None):
+def _start_chain(
+    incident: Incident,
+    steps: list[dict],
+    source: str,
+    actor: User | None,
+    now: datetime | None = None,
+):
     if not steps:
         return None
     escalation = start_escalation(
@@ -154,6 +160,7 @@ def _start_chain(incident: Incident, steps: list[dict], source: str, actor: User
         urgent=True,
         steps=steps,
         actor=actor,
+        now=now,
     )
     bureau_step = next((n for n, s in enumerate(steps) if BUREAU in s["roles"]), None)
     IncidentEscalation.objects.get_or_create(
@@ -185,7 +192,7 @@ def _reevaluate(incident: Incident, actor: User, now: datetime) -> None:
         if roles or users:
             steps.append({"roles": roles, "users": users, "wait_minutes": step["wait_minutes"]})
     chain = _start_chain(
-        incident, steps, f"incident:{incident.pk}:severity:{incident.severity}", actor
+        incident, steps, f"incident:{incident.pk}:severity:{incident.severity}", actor, now
     )
     if chain is not None:
         _event(
@@ -267,7 +274,7 @@ def report_incident(
         _store_files(incident, files, reporter.user, stored, now)
         _open_plan(incident)
         steps = engine_steps(incident, policy_steps(school=incident.school, severity=severity))
-        _start_chain(incident, steps, f"incident:{incident.pk}", reporter.user)
+        _start_chain(incident, steps, f"incident:{incident.pk}", reporter.user, now)
         reporting.open_clocks(incident=incident, now=now)
     return incident
 
@@ -409,7 +416,7 @@ def acknowledge_incident(*, incident: Incident, actor: User, now: datetime | Non
             for link in IncidentEscalation.objects.filter(
                 incident=incident, escalation__status=EscalationStatus.ACTIVE
             )
-            if acknowledge_escalation(escalation_id=link.escalation_id, actor=actor)
+            if acknowledge_escalation(escalation_id=link.escalation_id, actor=actor, now=now)
         ]
         first = Incident.objects.filter(pk=incident.pk, acknowledged_at__isnull=True).update(
             acknowledged_at=now, acknowledged_by=actor

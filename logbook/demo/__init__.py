@@ -7,11 +7,16 @@ items open hazards), hazards and visitors before handovers (which carry them).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from logbook.demo import handover, hazard, log, patrol, report, visit
+from staff.demo import demo_now
 
 
-def seed(school) -> list[str]:
+def seed(school, *, now: datetime | None = None) -> list[str]:
+    """``now``: the demo's instant (seed_demo's ``--now``; default the real now)."""
+    now = demo_now(now)
     made: list[str] = []
     for part in (patrol, log, hazard, visit, handover, report):
-        made.extend(part.seed(school))
+        made.extend(part.seed(school, now=now))
     return made

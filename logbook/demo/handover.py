@@ -10,15 +10,15 @@ handover notes.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import pairwise
 
 from django.db import transaction
-from django.utils import timezone
 
 from logbook.models import Condition, HandoverNote, HandoverStatus
-from logbook.services.handover import write_handover
+from logbook.services.handover import flag_unacknowledged_handovers, write_handover
 from roster.models import RosterStatus, Shift
+from staff.demo import demo_now
 from staff.queries import actor_for
 
 SITUATIONS = [
@@ -31,10 +31,10 @@ SITUATIONS = [
 REFUSAL = "钥匙少一把（器材室），已电话告知带班领导。"
 
 
-def seed(school) -> list[str]:
+def seed(school, *, now: datetime | None = None) -> list[str]:
     if HandoverNote.objects.filter(school=school).exists():
         return []
-    now = timezone.now()
+    now = demo_now(now)
     shifts = list(
         Shift.objects.for_school(school)
         .filter(roster__status=RosterStatus.PUBLISHED, starts_at__lte=now)
@@ -59,6 +59,9 @@ def seed(school) -> list[str]:
         situation=SITUATIONS[0], keys=12, radios=2, registers=1, mail=2,
         follow_ups="东门门禁反应慢，已报总务处。",
     )  # fmt: skip
+    # Still waiting half an hour into the shift: the leader has been told, as the worker would
+    # have told them by now.
+    flag_unacknowledged_handovers(now=now)
     return [f"{len(history) + 2} handover notes (one refused, one waiting)"]
 
 

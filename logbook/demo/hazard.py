@@ -7,12 +7,11 @@ fixed, verified, closed out, one overdue, one major (reported up).
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.utils import timezone
+from datetime import datetime, timedelta
 
 from logbook.models import DueKind, Hazard, PatrolResult, Severity
 from logbook.services import hazard as services
+from staff.demo import demo_now
 from staff.models import Role, Staff
 from staff.queries import actor_for
 
@@ -38,7 +37,7 @@ def _actor(school, role):
     return actor_for(staff.user) if staff else None
 
 
-def seed(school) -> list[str]:
+def seed(school, *, now: datetime | None = None) -> list[str]:
     """Create this part's demo records for school; return short descriptions of what was made."""
     if Hazard.objects.filter(school=school).exists():
         return []
@@ -46,7 +45,7 @@ def seed(school) -> list[str]:
     if None in (people[Role.TEACHER], people[Role.LEADER], people[Role.PRINCIPAL],
                 people[Role.TECH]):  # fmt: skip
         return []
-    now = timezone.now()
+    now = demo_now(now)
     made = 0
     problems = PatrolResult.objects.filter(round__school=school, status="problem")
     for result in problems.select_related("round__school", "item__checkpoint", "recorded_by__user"):
@@ -67,6 +66,7 @@ def seed(school) -> list[str]:
         )  # fmt: skip
         _advance(hazard, final, people, found, days)
         made += 1
+    services.notify_overdue_hazards(now=now)  # the overdue one: told, as the worker would have
     return [f"{made} hazards"]
 
 

@@ -9,7 +9,7 @@ Idempotent: nothing is done when the school already has logs.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.utils import timezone
 from logbook.models import DutyLog
 from logbook.services import log as services
 from roster.models import Assignment, RosterStatus, Shift
+from staff.demo import demo_now, local_today
 from staff.models import Role, Staff
 from staff.queries import actor_for
 
@@ -75,11 +76,11 @@ AMENDMENTS = [
 ]
 
 
-def seed(school) -> list[str]:
+def seed(school, *, now: datetime | None = None) -> list[str]:
     if DutyLog.objects.filter(school=school).exists():
         return []
-    now = timezone.now()
-    start = timezone.localdate() - timedelta(days=31)
+    now = demo_now(now)
+    start = local_today(school, now) - timedelta(days=31)
     shifts = list(
         Shift.objects.for_school(school)
         .filter(roster__status=RosterStatus.PUBLISHED, date__gte=start, starts_at__lte=now)

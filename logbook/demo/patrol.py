@@ -10,13 +10,12 @@ frequency rules.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
-
-from django.utils import timezone
+from datetime import datetime, timedelta
 
 from logbook.models import Checkpoint, PatrolItem, PatrolResult, PatrolRound, PatrolScan
 from logbook.services import patrol as services
 from roster.models import Assignment, RosterStatus
+from staff.demo import demo_now
 from staff.models import Role
 from staff.queries import actor_for
 
@@ -31,7 +30,7 @@ PROBLEMS = {  # item text → what the patrol found
 }
 
 
-def seed(school) -> list[str]:
+def seed(school, *, now: datetime | None = None) -> list[str]:
     """Create this part's demo records for school; return short descriptions of what was made."""
     made = []
     if not Checkpoint.objects.filter(school=school).exists():
@@ -39,7 +38,7 @@ def seed(school) -> list[str]:
         made.append(f"standard patrol checklist ({added} items)")
     if PatrolRound.objects.filter(school=school).exists():
         return made
-    now = timezone.now()
+    now = demo_now(now)
     duties = (
         Assignment.objects.filter(
             shift__roster__school=school, shift__roster__status=RosterStatus.PUBLISHED,

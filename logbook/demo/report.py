@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from django.utils import timezone
-
 from logbook import report
 from logbook.models import DailyReport, ReportingPeriod
-from logbook.queries.report import local_today, zone_of
+from logbook.queries.report import zone_of
 from logbook.services import report as services
+from staff.demo import demo_now, local_today
 from staff.models import BureauOfficial, Role, Staff
 from staff.queries import actor_for
 
@@ -47,8 +46,8 @@ def _periods(official, today: date) -> list[str]:
     return made
 
 
-def _content(school, day: date, reporter: Staff, n: int) -> dict:
-    [record] = report.collect_days(school, day, day, now=timezone.now(), sections=False)
+def _content(school, day: date, reporter: Staff, n: int, now: datetime) -> dict:
+    [record] = report.collect_days(school, day, day, now=now, sections=False)
     content = {**report.report_prefill(record), "reporter_name": reporter.name}
     content["leader"] = content["leader"] or reporter.name
     content["on_post"] = True
@@ -61,13 +60,14 @@ def _content(school, day: date, reporter: Staff, n: int) -> dict:
     return content
 
 
-def seed(school) -> list[str]:
+def seed(school, *, now: datetime | None = None) -> list[str]:
     """Create this part's demo records for school; return short descriptions of what was made."""
     official = BureauOfficial.objects.filter(bureau_id=school.bureau_id).first()
     reporter = Staff.objects.for_school(school).with_role(Role.ADMIN).first()
     if official is None or reporter is None or reporter.user is None:
         return []
-    today = local_today(school)
+    now = demo_now(now)
+    today = local_today(school, now)
     made = _periods(official, today)
     period = ReportingPeriod.objects.filter(bureau_id=school.bureau_id, name=CURRENT).first()
     if period is None:
@@ -81,11 +81,13 @@ def seed(school) -> list[str]:
         if DailyReport.objects.filter(school=school, date=day).exists():
             continue
         at = time(18, 20) if n == LATE_DAY else time(16, 10)
-        now = datetime.combine(day, at, tzinfo=zone_of(school))
+        sent_at = datetime.combine(day, at, tzinfo=zone_of(school))
         services.submit_daily_report(
-            school=school, day=day, content=_content(school, day, reporter, n), actor=actor, now=now
-        )
+            school=school, day=day, content=_content(school, day, reporter, n, now), actor=actor,
+            now=sent_at,
+        )  # fmt: skip
         sent += 1
     if sent:
         made.append(f"{sent} daily reports to the bureau (one late, one day missing)")
+    services.warn_due_reports(now=now)  # today's not sent yet: warned, as the worker would have
     return made

@@ -11,12 +11,11 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta
 
-from django.utils import timezone
-
 from logbook.idcard import IdType, check_character
 from logbook.models import Visit
 from logbook.services.visit import purge_expired_visits, register_visit
 from roster.timing import localize
+from staff.demo import demo_now, local_today
 from staff.models import Role, Staff
 from staff.queries import actor_for
 
@@ -49,7 +48,7 @@ def _document(rng: random.Random, n: int) -> tuple[str, str]:
     return IdType.RESIDENT, resident_id(rng)
 
 
-def seed(school) -> list[str]:
+def seed(school, *, now: datetime | None = None) -> list[str]:
     if Visit.objects.filter(school=school).exists():
         return []
     guard = (
@@ -61,8 +60,8 @@ def seed(school) -> list[str]:
     actor = actor_for(guard.user)
     rng = random.Random(20261129)  # noqa: S311 - demo data, not security
     hosts = list(Staff.objects.for_school(school).active().order_by("pk")[:12])
-    now = timezone.now()
-    today = timezone.localtime(now).date()
+    now = demo_now(now)
+    today = local_today(school, now)
     regulars = [resident_id(rng) for _ in range(3)]  # some people come back: "visited before"
     made = 0
     for back in range(DAYS, -1, -1):  # today too, for visits already over

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -68,7 +69,15 @@ def _refuse_new_errors(moves: list[tuple[Assignment, Staff]]) -> None:
         raise ValidationError([_("The rules engine refuses this change:"), *sorted(set(problems))])
 
 
-def _move(assignment: Assignment, to: Staff, *, actor: User, reason: str, event: str) -> None:
+def _move(
+    assignment: Assignment,
+    to: Staff,
+    *,
+    actor: User,
+    reason: str,
+    event: str,
+    now: datetime | None = None,
+) -> None:
     shift = assignment.shift
     roster = shift.roster
     old = assignment.staff
@@ -84,13 +93,13 @@ def _move(assignment: Assignment, to: Staff, *, actor: User, reason: str, event:
     withdraw_reminders(assignment.pk)
     assignment.staff = to
     assignment.save(update_fields=["staff"])
-    schedule_reminders([assignment])
+    schedule_reminders([assignment], now=now)
     label = _label(assignment)
     _notify(roster.school, [old], f"{event}:out:{assignment.pk}",
             _("Duty handed over: %(shift)s is now %(name)s's") % {"shift": label, "name": to.name},
-            reason)  # fmt: skip
+            reason, now=now)  # fmt: skip
     _notify(roster.school, [to], f"{event}:in:{assignment.pk}",
-            _("New duty: %(shift)s") % {"shift": label}, reason)  # fmt: skip
+            _("New duty: %(shift)s") % {"shift": label}, reason, now=now)  # fmt: skip
 
 
 def _withdraw(model, request, open_states, *, actor: User):
@@ -122,11 +131,11 @@ def _locked(assignment: Assignment) -> Assignment:
     ).get(pk=assignment.pk)
 
 
-def _require_bookable(assignment: Assignment) -> None:
+def _require_bookable(assignment: Assignment, now: datetime | None = None) -> None:
     shift = assignment.shift
     if shift.roster.status != RosterStatus.PUBLISHED:
         raise ValidationError(_("Only duties in a published roster can be swapped or left."))
-    if shift.starts_at <= timezone.now():
+    if shift.starts_at <= (now or timezone.now()):
         raise ValidationError(_("This duty has already started."))
 
 
@@ -160,11 +169,19 @@ def _people_with(school: School, *roles: str) -> list[Staff]:
     return list(Staff.objects.filter(school=school, active=True, roles__role__in=roles).distinct())
 
 
-def _notify(school: School, people: Iterable[Staff], event: str, subject: str, body: str = ""):
+def _notify(
+    school: School,
+    people: Iterable[Staff],
+    event: str,
+    subject: str,
+    body: str = "",
+    *,
+    now: datetime | None = None,
+):
     users = {p.user_id: p for p in people if p.user_id}
     if users:
         notify(school=school, recipients=User.objects.filter(pk__in=users), event=event,
-               subject=subject[:200], body=body)  # fmt: skip
+               subject=subject[:200], body=body, now=now)  # fmt: skip
 
 
 def _reload(obj):

@@ -4,6 +4,8 @@ unfilled slot is flagged to the office."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -40,13 +42,15 @@ def request_leave(
     replacement: Staff | None = None,
     search: bool = True,
     actor: User,
+    now: datetime | None = None,
 ) -> LeaveRequest:
     """``replacement`` None: the engine looks for one (unless ``search`` is False: the person
-    leaves it to the office); none found, the slot is flagged to the office at once."""
+    leaves it to the office); none found, the slot is flagged to the office at once. ``now``:
+    the caller's clock (default the real one), for every leave function here."""
     who = actor_for(actor)
     school = _school_of(assignment)
     _require_owner_or_office(who, assignment, ON_BEHALF_ROLES)
-    _require_bookable(assignment)
+    _require_bookable(assignment, now)
     if not reason.strip():
         raise ValidationError(_("Give a reason for the leave."))
     if replacement is not None and (
@@ -66,16 +70,18 @@ def request_leave(
             reason=reason.strip()[:300], replacement=replacement, status=status,
         )  # fmt: skip
         if replacement is None:
-            _tell_admins_unfilled(leave)
+            _tell_admins_unfilled(leave, now)
         else:
             _notify(school, [replacement], f"leave:{leave.pk}:requested",
                     _("%(name)s asks you to cover %(shift)s (leave)")
                     % {"name": assignment.staff.name, "shift": _label(assignment)},
-                    leave.reason)  # fmt: skip
+                    leave.reason, now=now)  # fmt: skip
     return leave
 
 
-def respond_leave(*, leave: LeaveRequest, accept: bool, actor: User) -> LeaveRequest:
+def respond_leave(
+    *, leave: LeaveRequest, accept: bool, actor: User, now: datetime | None = None
+) -> LeaveRequest:
     who = actor_for(actor)
     if who.staff is None or who.staff.pk != leave.replacement_id:
         raise PermissionDenied
@@ -88,19 +94,24 @@ def respond_leave(*, leave: LeaveRequest, accept: bool, actor: User) -> LeaveReq
             _notify(school, _people_with(school, Role.LEADER, Role.ADMIN),
                     f"leave:{leave.pk}:accepted",
                     _("Leave waits for your approval: %(shift)s")
-                    % {"shift": _label(leave.assignment)}, leave.reason)  # fmt: skip
+                    % {"shift": _label(leave.assignment)}, leave.reason, now=now)  # fmt: skip
         else:
             _notify(school, [leave.requested_by, leave.assignment.staff,
                              *_people_with(school, Role.ADMIN)],
                     f"leave:{leave.pk}:declined",
                     _("%(name)s cannot cover %(shift)s; the leave needs another replacement")
                     % {"name": leave.replacement.name, "shift": _label(leave.assignment)},
-                    leave.reason)  # fmt: skip
+                    leave.reason, now=now)  # fmt: skip
     return _reload(leave)
 
 
 def decide_leave(
-    *, leave: LeaveRequest, approve: bool, note: str = "", actor: User
+    *,
+    leave: LeaveRequest,
+    approve: bool,
+    note: str = "",
+    actor: User,
+    now: datetime | None = None,
 ) -> LeaveRequest:
     school = _school_of(leave.assignment)
     _require_office(actor_for(actor), school)
@@ -108,7 +119,8 @@ def decide_leave(
     new, old = (L.APPROVED, L.ACCEPTED) if approve else (L.REJECTED, LEAVE_OPEN)
     with transaction.atomic(durable=True):
         if not _advance(LeaveRequest, leave, old, new, decided_by=actor,
-                        decided_at=timezone.now(), decision_note=note.strip()[:300]):  # fmt: skip
+                        decided_at=now or timezone.now(),
+                        decision_note=note.strip()[:300]):  # fmt: skip
             raise ValidationError(
                 _("Only leave whose replacement has accepted can be approved.")
                 if approve
@@ -118,12 +130,12 @@ def decide_leave(
             assignment = _locked(leave.assignment)
             _refuse_new_errors([(assignment, leave.replacement)])
             _move(assignment, leave.replacement, actor=actor, reason=LEAVE_REASON,
-                  event=f"leave:{leave.pk}")  # fmt: skip
+                  event=f"leave:{leave.pk}", now=now)  # fmt: skip
         else:
             _notify(school, [leave.requested_by, leave.assignment.staff],
                     f"leave:{leave.pk}:rejected",
                     _("Leave rejected: %(shift)s") % {"shift": _label(leave.assignment)},
-                    note)  # fmt: skip
+                    note, now=now)  # fmt: skip
     return _reload(leave)
 
 
@@ -140,9 +152,9 @@ def _find_replacement(assignment: Assignment) -> Staff | None:
     return None
 
 
-def _tell_admins_unfilled(leave: LeaveRequest) -> None:
+def _tell_admins_unfilled(leave: LeaveRequest, now: datetime | None = None) -> None:
     school = _school_of(leave.assignment)
     _notify(school, _people_with(school, Role.ADMIN), f"leave:{leave.pk}:unfilled",
             _("Open duty slot: %(shift)s (%(name)s is on leave, no replacement found)")
             % {"shift": _label(leave.assignment), "name": leave.assignment.staff.name},
-            leave.reason)  # fmt: skip
+            leave.reason, now=now)  # fmt: skip

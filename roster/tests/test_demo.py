@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -13,7 +14,8 @@ from staff.demo import SCHOOL_NAME, seed_demo
 from staff.models import School
 
 pytestmark = pytest.mark.django_db
-TODAY = date(2030, 3, 6)  # early in a month: plenty of duties ahead to swap
+# Early in a month, a school day (Wednesday, spring term): plenty of duties ahead to swap.
+NOW = datetime.combine(date(2030, 3, 6), time(9, 30), tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 @pytest.fixture
@@ -23,7 +25,7 @@ def school():
 
 
 def test_the_demo_has_a_published_month_a_draft_and_swaps_and_leave_in_every_state(school):
-    made = demo.seed(school, today=TODAY)
+    made = demo.seed(school, now=NOW)
     rosters = {r.start_date: r.status for r in Roster.objects.filter(school=school)}
     assert rosters == {
         date(2030, 3, 1): RosterStatus.PUBLISHED,
@@ -45,11 +47,35 @@ def test_the_demo_has_a_published_month_a_draft_and_swaps_and_leave_in_every_sta
 
 
 def test_seeding_again_adds_nothing(school):
-    demo.seed(school, today=TODAY)
+    demo.seed(school, now=NOW)
     counts = (Roster.objects.count(), SwapRequest.objects.count(), LeaveRequest.objects.count())
-    assert demo.seed(school, today=TODAY) == []
+    assert demo.seed(school, now=NOW) == []
     assert counts == (
         Roster.objects.count(),
         SwapRequest.objects.count(),
         LeaveRequest.objects.count(),
     )
+
+
+def test_the_demo_has_this_school_year_and_the_next_and_no_teacher_in_a_vacation(school):
+    from roster.calendar import school_calendar
+    from roster.models import Assignment, Term
+    from staff.models import Role
+
+    demo.seed(school, now=NOW)
+    terms = list(Term.objects.filter(school=school).values_list("start_date", "end_date"))
+    assert terms == [
+        (date(2029, 9, 1), date(2030, 1, 16)),
+        (date(2030, 2, 25), date(2030, 7, 3)),  # 春节 2030-02-03: the Monday after 元宵
+        (date(2030, 9, 1), date(2031, 1, 16)),
+        (date(2031, 2, 24), date(2031, 7, 3)),
+    ]
+    days = school_calendar(school, date(2030, 3, 1), date(2030, 4, 30))
+    teachers = Assignment.objects.filter(shift__roster__school=school, role=Role.TEACHER)
+    assert teachers.exists()
+    assert {days[d].kind for d in teachers.values_list("shift__date", flat=True)} == {"school_day"}
+    # The 白班 on duty at NOW has the teacher and leader logins on it (the README's table).
+    on_now = Assignment.objects.filter(
+        shift__roster__school=school, shift__starts_at__lte=NOW, shift__ends_at__gt=NOW
+    ).values_list("staff__user__username", flat=True)
+    assert {"teacher", "leader"} <= set(on_now)

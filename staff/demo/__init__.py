@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.db import transaction
+from django.utils import timezone
 
 from staff import services
 from staff.importing import parse_staff_file
@@ -40,6 +43,21 @@ ADMIN_PERMISSIONS = [
     ("staff", "view_user"),
     ("staff", "change_user"),
 ]
+
+
+def demo_now(now: datetime | None) -> datetime:
+    """The demo's one clock: the ``now`` seed_demo passes down (``--now``), else the real now.
+    Demo code calls this once at its entry and derives every date from the result."""
+    if now is None:
+        return timezone.now()
+    if timezone.is_naive(now):
+        raise ValueError("The demo's now must be an aware datetime.")
+    return now
+
+
+def local_today(school: School, now: datetime) -> date:
+    """The school's local day at ``now`` (never the UTC day)."""
+    return timezone.localtime(now, ZoneInfo(school.time_zone)).date()
 
 
 def seed_demo(*, password: str = DEMO_PASSWORD) -> dict[str, str]:
