@@ -10,20 +10,26 @@ from django.urls import reverse
 
 from assessment.models import AssessmentSettings
 from assessment.services.config import settings_for
-from assessment.tests.factories_inspect import duty_this_month, today
+from assessment.tests.factories_inspect import today
+from logbook.tests.factories import make_roster, put_on_duty, shift_of
+from staff.models import Role
 
 pytestmark = pytest.mark.django_db
 URL = reverse("assessment:metrics")
 
 
 @pytest.fixture
-def shift(cast):
-    return duty_this_month(cast, cast.teacher)
+def month(cast):
+    """Last month (from the real local today, as the page reads the real clock): all its duties
+    are over at any hour (this month has none before 08:00 on the 1st)."""
+    return (today(cast.school).replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
 @pytest.fixture
-def month(cast, shift):
-    return today(cast.school).replace(day=1)
+def shift(cast, month):
+    """A published 白班 on the 1st of that month with cast.teacher on it."""
+    roster = make_roster(cast.school, start=month, days=2)
+    return put_on_duty(shift_of(roster, "白班", month), (cast.teacher, Role.TEACHER))
 
 
 def test_leaders_see_everyone_and_drill_into_one_person(client, cast, month, shift):
@@ -40,7 +46,7 @@ def test_leaders_see_everyone_and_drill_into_one_person(client, cast, month, shi
     assert reverse("roster:week", args=[shift.roster_id]) in body
 
 
-def test_a_teacher_sees_only_their_own(client, cast, month):
+def test_a_teacher_sees_only_their_own(client, cast, month, shift):
     client.force_login(cast.teacher.user)
     mine = client.get(URL)
     assert mine.status_code == 200 and mine.context["person"] == cast.teacher
@@ -52,7 +58,7 @@ def test_a_teacher_sees_only_their_own(client, cast, month):
     assert client.get(URL, {"person": cast.teacher.pk}).status_code == 404
 
 
-def test_the_score_shows_only_when_the_school_counts_metrics(client, cast, month):
+def test_the_score_shows_only_when_the_school_counts_metrics(client, cast, month, shift):
     settings = settings_for(cast.school)
     AssessmentSettings.objects.filter(pk=settings.pk).update(
         metrics_count=True, weight_metrics=10, weight_inspection=60
