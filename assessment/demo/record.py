@@ -37,6 +37,6 @@ def seed(school, *, now: datetime | None = None) -> list[str]:
                 school=school, month=month, actor=actor_for(principal.user), now=now
             )
         else:
-            computed += compute_month(school=school, month=month)
+            computed += compute_month(school=school, month=month, now=now)
         month = add_months(month, 1)
     return [f"month scores: {final} finalised, {computed} open"]

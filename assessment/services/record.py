@@ -114,16 +114,17 @@ def _metrics_json(metrics: dict) -> dict:
     }
 
 
-def compute_month(*, school, month: date) -> int:
+def compute_month(*, school, month: date, now: datetime | None = None) -> int:
     """(Re)compute every active person's score for ``month``; finalised rows are left alone.
-    Returns how many rows were written."""
+    Returns how many rows were written. ``now``: the caller's clock for the measured metrics
+    (default the real one)."""
     month = month_start(month)
     settings = settings_for(school)
     people = list(Staff.objects.filter(school=school, active=True).values_list("pk", flat=True))
     inspection = _inspection_parts(school, month)
     peer = _peer_parts(school, month)
     feedback = _feedback_parts(school, month)
-    measured = metric_source.month_metrics(school, month, staff_ids=people)
+    measured = metric_source.month_metrics(school, month, staff_ids=people, now=now)
     with transaction.atomic():
         frozen = set(
             MonthScore.objects.select_for_update()
@@ -211,7 +212,7 @@ def finalise_month(*, school, month: date, actor, now: datetime | None = None) -
     now = now or timezone.now()
     if month >= month_start(timezone.localtime(now, ZoneInfo(school.time_zone)).date()):
         raise ValidationError(_("Only a month that has ended can be finalised."))
-    compute_month(school=school, month=month)
+    compute_month(school=school, month=month, now=now)
     return MonthScore.objects.filter(school=school, month=month, finalized_at__isnull=True).update(
         finalized_at=now
     )

@@ -133,8 +133,9 @@ def seed(school, *, now: datetime | None = None) -> list[str]:
             services.amend_log(log=log, actor=actor(writer), field=field, text=text,
                                reason=reason, now=submitted_at + timedelta(minutes=5))  # fmt: skip
             amended += 1
-        if signer is not None and rng.random() < 0.85:
-            signed_at = shift.ends_at + timedelta(minutes=rng.randint(5, 90))
+        signed_at = shift.ends_at + timedelta(minutes=rng.randint(5, 90))
+        # Signed after the shift, by now (a shift that has only just ended waits for it).
+        if signer is not None and rng.random() < 0.85 and signed_at <= now:
             comment = rng.choice(["已阅", "", "同意"])
             services.sign_log(log=log, actor=actor(signer), comment=comment, now=signed_at)
         made += 1
