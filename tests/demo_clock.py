@@ -61,6 +61,7 @@ def instants() -> dict[str, datetime]:
     festival = _after_now(lambda y: at(spring_festival(y) + timedelta(days=1), 0, 30))
     first_of_term = _after_now(lambda y: at(date(y, 9, 1), 8, 30))
     sunday = today + timedelta(days=(6 - today.weekday()) or 7)
+    first_of_month = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
     return {
         "school-day morning": school_morning,
         "local midnight": midnight,
@@ -69,6 +70,10 @@ def instants() -> dict[str, datetime]:
         "Spring Festival": festival,
         "first day of term": first_of_term,
         "Sunday": at(sunday, 15, 0),
+        # Edges: last month's night still running (no roster of its own in the demo), and the
+        # weekend's holiday duty just handed over to a Monday (logs not yet signed, rest rule).
+        "1st of a month before 08:00": at(first_of_month, 7, 30),
+        "Monday 08:05": at(sunday + timedelta(days=1), 8, 5),
     }
 
 

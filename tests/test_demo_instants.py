@@ -3,7 +3,8 @@ invariants at each.
 
 The instants are derived from the real clock and always lie after it (the next school-day
 morning, the next local midnight, the next month end that is not 31 December, the next
-31 December 23:55, a day of the next 春节, the next 1 September, the next Sunday): fields stamped
+31 December 23:55, a day of the next 春节, the next 1 September, the next Sunday, the next 1st of
+a month at 07:30 and the next Monday at 08:05 — see tests/demo_clock.py): fields stamped
 on insert (``auto_now_add``) carry the real time, which must not be later than the seeded now.
 
 At each instant (one test each, seeding once; the invariants are separate asserts):
