@@ -117,9 +117,12 @@ def assign_duty(
     actor: User | None,
     reason: str = "",
     in_batch: bool = False,
+    now: datetime | None = None,
 ) -> ChangeResult:
     """Put ``staff`` on ``shift`` in ``role``; returns the roster's violations afterwards.
-    ``in_batch``: the caller holds the transaction (several duties, all or nothing)."""
+    ``in_batch``: the caller holds the transaction (several duties, all or nothing). ``now``:
+    the clock the reminders of a published roster's duty are scheduled on (default the real
+    one)."""
     roster = shift.roster
     if staff.school_id != roster.school_id:
         raise ValidationError(_("This person belongs to another school."))
@@ -138,13 +141,15 @@ def assign_duty(
             staff=staff, role=role, reason=reason, after_publishing=published,
         )  # fmt: skip
         if published:
-            schedule_reminders([assignment])
+            schedule_reminders([assignment], now=now)
             _tell(roster, staff, f"assigned:{assignment.pk}", _("New duty: %(shift)s") % {
-                "shift": _shift_label(shift)}, reason)  # fmt: skip
+                "shift": _shift_label(shift)}, reason, now=now)  # fmt: skip
     return ChangeResult(assignment, check(build_plan(roster), rule_settings(roster.school)))
 
 
-def unassign_duty(*, assignment: Assignment, actor: User | None, reason: str = "") -> ChangeResult:
+def unassign_duty(
+    *, assignment: Assignment, actor: User | None, reason: str = "", now: datetime | None = None
+) -> ChangeResult:
     roster = assignment.shift.roster
     published = roster.status == RosterStatus.PUBLISHED
     if published and not reason.strip():
@@ -160,7 +165,7 @@ def unassign_duty(*, assignment: Assignment, actor: User | None, reason: str = "
             withdraw_reminders(assignment.pk)
             _tell(roster, assignment.staff, f"unassigned:{assignment.pk}",
                   _("Duty cancelled: %(shift)s") % {"shift": _shift_label(assignment.shift)},
-                  reason)  # fmt: skip
+                  reason, now=now)  # fmt: skip
         assignment.delete()
     return ChangeResult(None, check(build_plan(roster), rule_settings(roster.school)))
 
@@ -239,10 +244,17 @@ def _shift_label(shift: Shift) -> str:
     return f"{shift.date:%Y-%m-%d} {shift.shift_type.name} {local:%H:%M}"
 
 
-def _tell(roster: Roster, staff: Staff, event: str, subject: str, reason: str) -> None:
+def _tell(
+    roster: Roster,
+    staff: Staff,
+    event: str,
+    subject: str,
+    reason: str,
+    now: datetime | None = None,
+) -> None:
     if staff.user_id:
         notify(school=roster.school, recipients=[staff.user], event=f"roster:{event}",
-               subject=subject, body=reason)  # fmt: skip
+               subject=subject, body=reason, now=now)  # fmt: skip
 
 
 def undo_last_change(*, roster: Roster, actor: User | None, reason: str = "") -> ChangeResult:

@@ -33,7 +33,7 @@ from logbook.tests.factories import ALL_DAYS, at
 from notifications.models import Notice, NoticeStatus
 from roster import services as roster_services
 from roster.checkin import notify_missed_checkins
-from roster.models import Roster, RosterStatus, ShiftRequirement, ShiftType
+from roster.models import Roster, RosterStatus, Shift, ShiftRequirement, ShiftType
 from roster.reminders import schedule_reminders, warn_unpublished
 from roster.timing import localize
 from staff.models import Role
@@ -169,6 +169,37 @@ def test_reminders_scheduled_around_the_evening_before_and_midnight(
         want[f"reminder:eve:{night1.pk}"] = (at(last, 20), NoticeStatus.PENDING)
     # The last day's duties have started or their reminders have passed: nothing for them.
     assert got == want
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("minutes", "with_eve"), [(-1, True), (0, False), (1, False)])
+def test_a_duty_added_to_a_published_roster_is_reminded_on_the_callers_clock(
+    cast, first, minutes, with_eve
+):
+    """Someone is put on the 1st's day shift at 20:00 on the last day (± a minute): the evening
+    reminder is scheduled only while it is still ahead, on the caller's clock; the change is
+    told at that instant; removing the duty withdraws what is pending."""
+    last = first - timedelta(days=1)
+    day1 = duties(cast, first)[("白班", first)][Role.GUARD].shift
+    day1 = Shift.objects.select_related("roster__school", "shift_type").get(pk=day1.pk)
+    now = at(last, 20) + timedelta(minutes=minutes)
+    added = roster_services.assign_duty(
+        shift=day1, staff=cast.tech, role=Role.TECH, actor=cast.admin.user, reason="顶班", now=now
+    ).assignment
+    got = {e: (n.due_at, n.status) for e, n in events("reminder:").items()}
+    want = {f"reminder:soon:{added.pk}": (at(first, 7), NoticeStatus.PENDING)}
+    if with_eve:
+        want[f"reminder:eve:{added.pk}"] = (at(last, 20), NoticeStatus.PENDING)
+    assert got == want
+    told = events(f"roster:assigned:{added.pk}")[f"roster:assigned:{added.pk}"]
+    assert (told.due_at, told.status) == (now, NoticeStatus.SENT)
+    pk = added.pk
+    roster_services.unassign_duty(
+        assignment=added, actor=cast.admin.user, reason="调回", now=now + MINUTE
+    )
+    assert {n.status for n in events("reminder:").values()} == {NoticeStatus.CANCELLED}
+    gone = events(f"roster:unassigned:{pk}")[f"roster:unassigned:{pk}"]
+    assert gone.due_at == now + MINUTE
 
 
 # ---- missed check-in --------------------------------------------------------------------
