@@ -33,6 +33,8 @@ from django.core.management.base import CommandError
 from django.db import models
 from django.utils import timezone
 
+from assessment.models import Inspection, InspectionStatus, PeerReview
+from logbook.models import DailyReport
 from roster.calendar import school_calendar
 from roster.demo import ON_DUTY, shift_kind
 from roster.models import Assignment, DayKind, Roster, RosterStatus, Shift, Term
@@ -158,6 +160,10 @@ def check_instant(name: str, now: datetime) -> None:
 
     future = _future_rows(now, today)
     assert future == [], "; ".join(future)
+    done = Inspection.objects.filter(status=InspectionStatus.DONE)
+    assert not done.filter(planned_on__gt=today).exists()
+    assert not DailyReport.objects.filter(date__gt=today).exists()
+    assert not PeerReview.objects.filter(month__gt=today).exists()
 
     keys = Notice.objects.values_list("key", flat=True)
     assert len(keys) == len(set(keys))
