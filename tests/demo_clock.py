@@ -36,9 +36,12 @@ def _official_workday(day: date) -> bool:
         return day.weekday() < 5 and (day.month, day.day) not in {(1, 1), (5, 1), (10, 1)}
 
 
+MARGIN = timedelta(minutes=15)  # seeding takes seconds: the instant stays ahead of the real now
+
+
 def _after_now(make) -> datetime:
     """``make(year)`` for this year, else the next (the first instant after the real now)."""
-    now = timezone.now() + timedelta(minutes=5)
+    now = timezone.now() + MARGIN
     year = local_now().year
     while make(year) < now:
         year += 1
@@ -50,11 +53,13 @@ def instants() -> dict[str, datetime]:
     today = local.date()
     school_morning = school_day_morning()
     midnight = at(today + timedelta(days=1), 0, 0)
+    if midnight < timezone.now() + MARGIN:
+        midnight = at(today + timedelta(days=2), 0, 0)
     month = today.replace(day=1)
     while True:
         month = (month + timedelta(days=32)).replace(day=1)
         end = month - timedelta(days=1)
-        if (end.month, end.day) != (12, 31) and at(end, 21, 30) > timezone.now():
+        if (end.month, end.day) != (12, 31) and at(end, 21, 30) > timezone.now() + MARGIN:
             break
     month_end = at(end, 21, 30)
     new_year_eve = _after_now(lambda y: at(date(y, 12, 31), 23, 55))
