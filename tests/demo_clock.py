@@ -28,12 +28,11 @@ def _in_demo_term(day: date) -> bool:
 
 
 def _official_workday(day: date) -> bool:
-    try:
-        import chinese_calendar
+    """A working day by the product's own calendar (official data, else computed holidays)."""
+    from roster.calendar import _official
+    from roster.models import DayKind
 
-        return chinese_calendar.is_workday(day)
-    except (ImportError, NotImplementedError):
-        return day.weekday() < 5 and (day.month, day.day) not in {(1, 1), (5, 1), (10, 1)}
+    return _official(day).kind == DayKind.SCHOOL_DAY
 
 
 MARGIN = timedelta(minutes=15)  # seeding takes seconds: the instant stays ahead of the real now
