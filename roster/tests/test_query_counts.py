@@ -14,6 +14,7 @@ from django.urls import reverse
 from roster import exchange, filing, services
 from roster.models import (
     CalendarOverride,
+    DayKind,
     RosterSettings,
     RosterStatus,
     Shift,
@@ -112,15 +113,15 @@ SH = ZoneInfo("Asia/Shanghai")
 HOLIDAY = (date(2030, 5, 2), date(2030, 5, 5))
 
 
-def filed_school(school, *, versions: int = 1, holidays_near: date | None = None):
+def filed_school(school, *, versions: int = 1, school_holiday: date | None = None):
     """A school with a published 劳动节 roster (2030, from overrides) filed ``versions`` times;
-    ``holidays_near``: also a holiday override within the dashboard's horizon of that day."""
+    ``school_holiday``: also a one-day holiday override (校庆) on that day."""
     start, end = HOLIDAY
     for day in (start, start + timedelta(days=1)):
         CalendarOverride.objects.create(school=school, date=day, kind="holiday", note="劳动节")
-    if holidays_near:
+    if school_holiday:
         CalendarOverride.objects.create(
-            school=school, date=holidays_near + timedelta(days=5), kind="holiday", note="校庆"
+            school=school, date=school_holiday, kind="holiday", note="校庆"
         )
     services.create_default_shift_types(school=school)
     roster = services.create_roster(school=school, name="五一", start=start, end=end, actor=None)
@@ -163,19 +164,33 @@ def test_a_filing_reads_the_same_queries_for_more_versions(client, cast, django_
                django_assert_num_queries)  # fmt: skip
 
 
+def a_period_of_its_own(school, today: date) -> date:
+    """A working day soon whose eve is a working day too: a holiday put on it starts a period of
+    its own (next to 春节, 元旦 or a weekend it would join theirs and take their name)."""
+    from roster.calendar import school_calendar
+
+    days = school_calendar(school, today, today + timedelta(days=40))
+    off = (DayKind.HOLIDAY, DayKind.WEEKEND)
+    day = today + timedelta(days=5)
+    while days[day - timedelta(days=1)].kind in off or days[day].kind in off:
+        day += timedelta(days=1)
+    return day
+
+
 def test_the_bureau_dashboard_reads_the_same_queries_for_more_schools(
     client, cast, django_assert_num_queries
 ):
     from django.utils import timezone
 
-    today = timezone.localdate()
-    filed_school(cast.school, holidays_near=today)
+    today = timezone.localdate()  # the page reads the real clock
+    own = a_period_of_its_own(cast.school, today)
+    filed_school(cast.school, school_holiday=own)
     client.force_login(cast.official.user)
     url = reverse("roster:bureau-filings")
 
     def more_schools():
         for n in range(3):
-            filed_school(make_school(f"新{n}小学", cast.bureau), versions=2, holidays_near=today)
+            filed_school(make_school(f"新{n}小学", cast.bureau), versions=2, school_holiday=own)
 
     count_same(client, url, BUREAU_PAGE, more_schools, django_assert_num_queries)
     holidays = client.get(url).context["holidays"]
