@@ -18,6 +18,8 @@ from functools import lru_cache
 
 import chinese_calendar
 import holidays
+from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
@@ -51,6 +53,27 @@ class DayInfo:
     def unverified(self) -> bool:
         """A day a roster should not be published over without someone checking the calendar."""
         return not self.overridden and not (self.official and self.term_known)
+
+
+# The calendar's range. Every form that takes a day for the calendar or a roster refuses dates
+# outside it, and the calendar page's month falls back to the current one, so no page steps
+# past date.min/date.max or plans duties for a year nobody can know the holidays of.
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def validate_calendar_day(value: date) -> None:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValidationError(
+            _("Choose a date from %(first)s to %(last)s.")
+            % {"first": f"{FIRST_DAY:%Y-%m-%d}", "last": f"{LAST_DAY:%Y-%m-%d}"}
+        )
+
+
+class CalendarDateField(forms.DateField):
+    """A day within the calendar's range, entered with the browser's date picker."""
+
+    default_validators = [validate_calendar_day]
+    widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 # chinese-calendar's (English) holiday names in Chinese: the pages, printouts and Excel use these.
@@ -251,11 +274,18 @@ def calendar_status(school, terms: list[Term] | None = None) -> CalendarStatus:
 
 
 def gaps_message(gaps: CalendarGaps) -> str:
-    """What the roster pages say about a period's unverified days."""
-    return ngettext(
-        "%(count)d day of this period is guessed (its public holidays are not official yet) "
-        "or lies outside every term: check the school calendar first.",
-        "%(count)d days of this period are guessed (their public holidays are not official yet) "
-        "or lie outside every term: check the school calendar first.",
-        gaps.days,
-    ) % {"count": gaps.days}
+    """What the roster pages say about a period's unverified days, by reason."""
+    official = ngettext(
+        "%(count)d day of this roster has public holidays not yet officially announced (the "
+        "arrangement is guessed)",
+        "%(count)d days of this roster have public holidays not yet officially announced (the "
+        "arrangement is guessed)",
+        gaps.not_official,
+    ) % {"count": gaps.not_official}
+    terms = ngettext(
+        "%(count)d day lies outside every term entered",
+        "%(count)d days lie outside every term entered",
+        gaps.outside_terms,
+    ) % {"count": gaps.outside_terms}
+    parts = [p for p, n in ((official, gaps.not_official), (terms, gaps.outside_terms)) if n]
+    return _("%(what)s: check the school calendar first.") % {"what": _("; ").join(parts)}

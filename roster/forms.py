@@ -3,16 +3,15 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from roster.calendar import CalendarDateField
 from roster.models import RosterSettings
 from staff.models import Role
 
 
 class RosterCreateForm(forms.Form):
     name = forms.CharField(label=_("Roster name"), max_length=100)
-    start_date = forms.DateField(
-        label=_("First day"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end_date = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = CalendarDateField(label=_("First day"))
+    end_date = CalendarDateField(label=_("Last day"))
 
     def clean(self):
         data = super().clean()

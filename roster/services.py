@@ -13,11 +13,13 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from notifications.fanout import notify
-from roster.calendar import gaps_message, period_gaps, school_calendar
+from roster.calendar import period_gaps, school_calendar
 from roster.models import (
     Assignment,
     DayKind,
@@ -95,18 +97,97 @@ def create_roster(
     days = school_calendar(school, start, end)
     with transaction.atomic(durable=True):
         roster = Roster.objects.create(school=school, name=name, start_date=start, end_date=end)
-        shifts = []
-        for day, info in days.items():
-            for shift_type in types:
-                if info.kind in shift_type.day_kinds:
-                    starts, ends = shift_bounds(
-                        day, shift_type.start_time, shift_type.duration_minutes, school.time_zone
-                    )
-                    shifts.append(Shift(roster=roster, shift_type=shift_type, date=day,
-                                        starts_at=starts, ends_at=ends))  # fmt: skip
-        Shift.objects.bulk_create(shifts)
+        Shift.objects.bulk_create(_new_shift(roster, day, t) for day, t in _wanted(days, types))
         RosterChange.objects.create(roster=roster, actor=actor, action=RosterChange.Action.CREATED)
     return roster
+
+
+def _wanted(days: dict, types: list[ShiftType]) -> list[tuple[date, ShiftType]]:
+    """The (day, shift type) pairs the calendar asks for, in order: each active type on the
+    kinds of day it runs on."""
+    return [(day, t) for day in sorted(days) for t in types if days[day].kind in t.day_kinds]
+
+
+def _new_shift(roster: Roster, day: date, shift_type: ShiftType) -> Shift:
+    starts, ends = shift_bounds(
+        day, shift_type.start_time, shift_type.duration_minutes, roster.school.time_zone
+    )
+    return Shift(roster=roster, shift_type=shift_type, date=day, starts_at=starts, ends_at=ends)
+
+
+@dataclass(frozen=True)
+class CalendarMismatch:
+    """Where a roster's shifts and the school calendar disagree: shifts the calendar asks for
+    that are missing, and shifts of an active type on days it no longer runs on."""
+
+    missing: list[tuple[date, ShiftType]]
+    stale: list[Shift]  # with the number of people on each as ``staffed``
+
+    @property
+    def days(self) -> list[date]:
+        return sorted({d for d, _t in self.missing} | {s.date for s in self.stale})
+
+    def __bool__(self) -> bool:
+        return bool(self.missing or self.stale)
+
+
+def calendar_mismatch(
+    roster: Roster, start: date | None = None, end: date | None = None, *, days=None
+) -> CalendarMismatch:
+    """The roster's disagreement with the calendar from ``start`` to ``end`` (its whole period
+    by default). Four queries, two when the caller passes the calendar of the period (``days``
+    from ``school_calendar``)."""
+    start = max(start or roster.start_date, roster.start_date)
+    end = min(end or roster.end_date, roster.end_date)
+    types = list(ShiftType.objects.filter(school=roster.school_id, active=True))
+    if days is None:
+        days = school_calendar(roster.school, start, end)
+    wanted = _wanted({d: i for d, i in days.items() if start <= d <= end}, types)
+    shifts = (
+        Shift.objects.filter(roster=roster, date__range=(start, end), shift_type__in=types)
+        .select_related("shift_type")
+        .annotate(staffed=Count("assignments"))
+    )
+    have = {(s.date, s.shift_type_id): s for s in shifts}
+    wanted_keys = {(day, t.pk) for day, t in wanted}
+    missing = [(day, t) for day, t in wanted if (day, t.pk) not in have]
+    stale = [s for key, s in sorted(have.items()) if key not in wanted_keys]
+    return CalendarMismatch(missing, stale)
+
+
+def mismatch_message(mismatch: CalendarMismatch) -> str:
+    shown = ", ".join(f"{d:%m-%d}" for d in mismatch.days[:6])
+    days = shown + ("…" if len(mismatch.days) > 6 else "")
+    return ngettext(
+        "On %(count)d day (%(days)s) the shifts no longer match the school calendar: "
+        "%(missing)d shifts it asks for are missing and %(stale)d are on a day their type does "
+        "not run on.",
+        "On %(count)d days (%(days)s) the shifts no longer match the school calendar: "
+        "%(missing)d shifts it asks for are missing and %(stale)d are on a day their type does "
+        "not run on.",
+        len(mismatch.days),
+    ) % {"count": len(mismatch.days), "days": days, "missing": len(mismatch.missing),
+         "stale": len(mismatch.stale)}  # fmt: skip
+
+
+def follow_calendar(*, school: School, start: date, end: date) -> int:
+    """Draft rosters follow the school calendar: after the kind of a day from ``start`` to
+    ``end`` changes (the school's entry for a day, a term), each draft covering it gets the
+    shifts the calendar now asks for and loses the empty ones it no longer does. A shift someone
+    is already on is kept, and the editor shows it as not matching the calendar, for the office
+    to move. Published rosters are never changed here (the editor warns instead). Runs in the
+    caller's transaction; returns the number of shifts added and removed."""
+    changed = 0
+    drafts = Roster.objects.filter(
+        school=school, status=RosterStatus.DRAFT, start_date__lte=end, end_date__gte=start
+    ).select_related("school")
+    for roster in drafts:
+        mismatch = calendar_mismatch(roster, start, end)
+        Shift.objects.bulk_create(_new_shift(roster, d, t) for d, t in mismatch.missing)
+        empty = [s.pk for s in mismatch.stale if not s.staffed]
+        Shift.objects.filter(pk__in=empty).delete()
+        changed += len(mismatch.missing) + len(empty)
+    return changed
 
 
 def assign_duty(
@@ -191,9 +272,14 @@ def publish_roster(
     gaps = period_gaps(roster.school, roster.start_date, roster.end_date)
     if gaps and not calendar_checked:
         raise RosterError(
-            gaps_message(gaps)
-            + " "
-            + _("Tick “I have checked the school calendar” to publish anyway.")
+            ngettext(
+                "%(count)d day of this period is unverified: tick “I have checked the school "
+                "calendar” to publish.",
+                "%(count)d days of this period are unverified: tick “I have checked the school "
+                "calendar” to publish.",
+                gaps.days,
+            )
+            % {"count": gaps.days}
         )
     first = roster.shifts.order_by("starts_at").values_list("starts_at", flat=True).first()
     late = first is not None and first - now < PUBLISH_LEAD

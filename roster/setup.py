@@ -190,27 +190,37 @@ def save_term(
         row = term or Term(school=school)
         row.name, row.start_date, row.end_date = name, start, end
         row.save()
+        # Terms decide term or vacation, and how far the known school year reaches: the drafts
+        # follow over the old and the new dates (and all of them, as "no term known" may flip).
+        services.follow_calendar(school=school, start=date.min, end=date.max)
     return row
 
 
 def delete_term(*, actor, term: Term) -> None:
     _check_admin(actor, term.school)
-    term.delete()
+    with transaction.atomic(durable=True):
+        term.delete()
+        services.follow_calendar(school=term.school, start=date.min, end=date.max)
 
 
 def set_day_override(*, actor, school: School, day: date, kind: str, note: str = "") -> None:
-    """The school's word on one day (e.g. 调休 or a sports day) beats the official calendar."""
+    """The school's word on one day (e.g. 调休 or a sports day) beats the official calendar;
+    draft rosters covering the day follow it."""
     _check_admin(actor, school)
     if kind not in DayKind.values:
         raise ValidationError(_("Choose the kind of day."))
-    CalendarOverride.objects.update_or_create(
-        school=school, date=day, defaults={"kind": kind, "note": note.strip()[:100]}
-    )
+    with transaction.atomic(durable=True):
+        CalendarOverride.objects.update_or_create(
+            school=school, date=day, defaults={"kind": kind, "note": note.strip()[:100]}
+        )
+        services.follow_calendar(school=school, start=day, end=day)
 
 
 def clear_day_override(*, actor, school: School, day: date) -> None:
     _check_admin(actor, school)
-    CalendarOverride.objects.filter(school=school, date=day).delete()
+    with transaction.atomic(durable=True):
+        CalendarOverride.objects.filter(school=school, date=day).delete()
+        services.follow_calendar(school=school, start=day, end=day)
 
 
 def week_shifts(roster: Roster, day: date):

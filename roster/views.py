@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from roster import queries, services
-from roster.calendar import calendar_status, gaps_message, period_gaps
+from roster.calendar import calendar_gaps, calendar_status, gaps_message, school_calendar
 from roster.forms import AssignForm, ReasonForm, RosterCreateForm, RosterImportForm
 from roster.models import RosterStatus, ShiftType
 from roster.rules import check, weighted_load
+from roster.services import mismatch_message
 from staff.models import Role, Staff
 from staff.queries import get_actor
 
@@ -92,18 +93,27 @@ def _editor_context(roster, actor, week: dict | None = None) -> dict:
         "role_labels": dict(Role.choices),
         # MOE 2025: the editor says so when a school schedules teachers on no-student days.
         "guardrail_off": not settings.teachers_only_on_school_days,
-        **_calendar_banner(roster.school, roster.start_date, roster.end_date),
+        **_calendar_banners(roster),
     }
 
 
-def _calendar_banner(school, start: date, end: date) -> dict:
-    """The banner over a period the calendar only guesses, with a link to the calendar page
-    at the first such day's month."""
-    gaps = period_gaps(school, start, end)
-    if not gaps:
-        return {"calendar_gaps": None}
-    link = f"{reverse('roster:calendar')}?month={gaps.first:%Y-%m}"
-    return {"calendar_gaps": gaps, "calendar_gaps_text": gaps_message(gaps), "calendar_url": link}
+def _calendar_banners(roster) -> dict:
+    """A draft over days the calendar only guesses says so (the publish form then asks for the
+    confirmation); a published roster says how many such days it was published over. Either
+    says where its shifts no longer match the calendar. Links go to the calendar page at the
+    first such month."""
+    context: dict = {"calendar_gaps": None, "calendar_url": reverse("roster:calendar")}
+    days = school_calendar(roster.school, roster.start_date, roster.end_date)
+    if roster.status == RosterStatus.DRAFT:
+        gaps = calendar_gaps(days)
+        if gaps:
+            context.update(calendar_gaps=gaps, calendar_gaps_text=gaps_message(gaps),
+                           calendar_month=f"{gaps.first:%Y-%m}")  # fmt: skip
+    mismatch = services.calendar_mismatch(roster, days=days)
+    if mismatch:
+        context["calendar_mismatch"] = mismatch_message(mismatch)
+        context.setdefault("calendar_month", f"{mismatch.days[0]:%Y-%m}")
+    return context
 
 
 def _week(roster, value: str | None) -> dict | None:
@@ -224,6 +234,9 @@ def publish(request, pk: int):
         messages.error(request, str(exc))
     else:
         messages.success(request, _("The roster is published and everyone on it has been told."))
+    week = _week(roster, request.POST.get("week"))  # back to the view it was published from
+    if week:
+        return redirect(f"{reverse('roster:week', args=[roster.pk])}?week={week['start']}")
     return redirect("roster:detail", roster.pk)
 
 

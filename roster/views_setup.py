@@ -16,7 +16,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from roster import setup
-from roster.calendar import calendar_status, school_calendar
+from roster.calendar import (
+    FIRST_DAY,
+    LAST_DAY,
+    CalendarDateField,
+    calendar_status,
+    school_calendar,
+)
 from roster.models import DayKind, Roster, ShiftType, Term
 from staff.models import Role, Staff
 from staff.permissions import role_required
@@ -92,9 +98,7 @@ def _initial(shift_type: ShiftType) -> dict:
 class WeekDutyForm(forms.Form):
     roster = forms.ModelChoiceField(label=gettext_lazy("Roster"), queryset=Roster.objects.none())
     staff = forms.ModelChoiceField(label=gettext_lazy("Person"), queryset=Staff.objects.none())
-    day = forms.DateField(
-        label=gettext_lazy("A day of the week"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    day = CalendarDateField(label=gettext_lazy("A day of the week"))
     role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices, initial=Role.LEADER)
     reason = forms.CharField(
         label=gettext_lazy("Reason (needed once the roster is published)"), required=False,
@@ -111,18 +115,12 @@ class WeekDutyForm(forms.Form):
 
 class TermForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Term name"), max_length=50)
-    start = forms.DateField(
-        label=gettext_lazy("First day"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end = forms.DateField(
-        label=gettext_lazy("Last day"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    start = CalendarDateField(label=gettext_lazy("First day"))
+    end = CalendarDateField(label=gettext_lazy("Last day"))
 
 
 class OverrideForm(forms.Form):
-    day = forms.DateField(
-        label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    day = CalendarDateField(label=gettext_lazy("Date"))
     kind = forms.ChoiceField(label=gettext_lazy("Kind of day"), choices=DayKind.choices)
     note = forms.CharField(
         label=gettext_lazy("Note"), max_length=100, required=False,
@@ -265,11 +263,15 @@ def week_duty(request):
 
 
 def _month(value: str | None) -> date:
+    """``?month=YYYY-MM`` within the calendar's range; anything else is the current month."""
     try:
-        year, month = (int(x) for x in (value or "").split("-"))
-        return date(year, month, 1)
-    except (TypeError, ValueError):
+        year, month = (int(x) for x in (value or "")[:7].split("-"))
+        first = date(year, month, 1)
+    except (TypeError, ValueError, OverflowError):
+        first = None
+    if first is None or not FIRST_DAY <= first <= LAST_DAY:
         return timezone.localdate().replace(day=1)
+    return first
 
 
 @role_required(Role.ADMIN)
@@ -288,8 +290,8 @@ def _calendar(request, term_form=None, override_form=None, status=200):
     context = {
         "days": days,
         "month": first,
-        "previous": (first - timedelta(days=1)).strftime("%Y-%m"),
-        "next": (last + timedelta(days=1)).strftime("%Y-%m"),
+        "previous": f"{first - timedelta(days=1):%Y-%m}" if first > FIRST_DAY else None,
+        "next": f"{last + timedelta(days=1):%Y-%m}" if last < LAST_DAY else None,
         "terms": terms,
         "guessed": any(not d.official for d in days),
         "outside_terms": any(not d.term_known and not d.overridden for d in days),

@@ -24,8 +24,11 @@ def main(table_path: str) -> int:
     filled = 0
     for index, entry in enumerate(entries):
         # A msgid is one quoted line, or "" followed by continuation lines (long messages).
-        found = re.search(r'^msgid "(.*)"\n((?:".*"\n)*)msgstr', entry + "\n", re.M)
-        if not found or "msgid_plural" in entry:
+        # Plural entries (Chinese has one form) are keyed by their singular msgid.
+        found = re.search(
+            r'^msgid "(.*)"\n((?:".*"\n)*)(?:msgid_plural|msgstr)', entry + "\n", re.M
+        )
+        if not found:
             continue
         parts = [found.group(1), *re.findall(r'^"(.*)"$', found.group(2), re.M)]
         msgid = "".join(parts).replace('\\"', '"').replace("\\n", "\n")
@@ -36,7 +39,10 @@ def main(table_path: str) -> int:
             if line != "#, fuzzy" and not line.startswith("#| ")
         ]  # fmt: skip
         body = "\n".join(lines)
-        body = re.sub(r'msgstr ".*"(\n".*")*$', "msgstr " + quote(table[msgid]), body, flags=re.S)
+        key = "msgstr[0]" if re.search(r"^msgid_plural", entry, re.M) else "msgstr"
+        body = re.sub(
+            r'msgstr(\[0\])? ".*"(\n".*")*$', f"{key} " + quote(table[msgid]), body, flags=re.S
+        )
         entries[index] = body
         filled += 1
     PO.write_text("\n\n".join(entries))

@@ -15,7 +15,7 @@ from roster import services
 from roster.calendar import official_years, period_gaps, school_calendar
 from roster.models import CalendarOverride, DayKind, Roster, RosterChange, RosterStatus, Term
 from roster.services import RosterError
-from staff.models import Role
+from staff.models import Role, Staff
 
 pytestmark = pytest.mark.django_db
 
@@ -174,7 +174,7 @@ def test_the_pages_show_the_gap_and_publishing_asks_for_the_box(client, cast):
     assert "calendar-gaps" in week
     url = reverse("roster:publish", args=[roster.pk])
     refused = client.post(url, {"reason": "提前核对"}, follow=True).content.decode()
-    assert "请先核对校历" in refused
+    assert "请勾选“我已核对校历”后再发布" in refused
     assert Roster.objects.get(pk=roster.pk).status == RosterStatus.DRAFT
     client.post(url, {"reason": "提前核对", "calendar_checked": "1"})
     assert Roster.objects.get(pk=roster.pk).publish_unverified_days == 2
@@ -195,7 +195,7 @@ def test_calendar_status_command(cast, school_year):
     first, last = official_years()
     assert f"{first}–{last}" in text
     assert f"{cast.school.name}: terms up to 2029-01-12" in text
-    assert f"{cast.other_school.name}: terms up to none" in text
+    assert f"{cast.other_school.name}: no terms entered" in text
 
 
 def test_the_editor_names_a_computed_holiday_in_the_pages_language(client, cast):
@@ -208,3 +208,118 @@ def test_the_editor_names_a_computed_holiday_in_the_pages_language(client, cast)
     assert "春节" in client.get(url).content.decode()
     english = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
     assert "Spring Festival" in english.content.decode()
+
+
+# ---- drafts follow the calendar; published rosters are flagged
+
+
+def test_a_draft_follows_a_days_new_kind_and_keeps_a_staffed_shift_flagged(client, school_year):
+    from roster import setup
+    from roster.models import Assignment
+
+    admin = actor_of(school_year)
+    saturday = date(2026, 12, 12)  # inside the 2026 autumn term, official data
+    roster = services.create_roster(school=school_year, name="十二月", start=date(2026, 12, 7),
+                                    end=date(2026, 12, 13), actor=None)  # fmt: skip
+    names = lambda: sorted(roster.shifts.filter(date=saturday).values_list(  # noqa: E731
+        "shift_type__name", flat=True))  # fmt: skip
+    assert names() == ["节假日值班"]
+    setup.set_day_override(actor=admin, school=school_year, day=saturday, kind="school_day",
+                           note="调休上班")  # fmt: skip
+    assert names() == ["夜班", "白班"]  # the 调休 Saturday is a school day: its shifts, no more
+    assert not services.calendar_mismatch(roster)
+    # Someone is on the day shift; the school takes the day back as a holiday.
+    day_shift = roster.shifts.get(date=saturday, shift_type__name="白班")
+    leader = Staff.objects.filter(school=school_year, roles__role=Role.LEADER).first()
+    Assignment.objects.create(shift=day_shift, staff=leader, role=Role.LEADER)
+    setup.clear_day_override(actor=admin, school=school_year, day=saturday)
+    assert names() == ["白班", "节假日值班"]  # the staffed shift is kept, the empty one goes
+    mismatch = services.calendar_mismatch(roster)
+    assert [s.pk for s in mismatch.stale] == [day_shift.pk] and not mismatch.missing
+    client.force_login(admin.user)
+    page = client.get(reverse("roster:detail", args=[roster.pk])).content.decode()
+    assert "calendar-mismatch" in page and "12-12" in page
+
+
+def test_a_term_decides_vacation_in_drafts_and_a_published_roster_is_only_flagged(school_year):
+    from roster import setup
+
+    admin = actor_of(school_year)
+    first, last = date(2029, 2, 26), date(2029, 3, 2)  # after the last term: vacation for now
+    draft = services.create_roster(school=school_year, name="草稿", start=first, end=last,
+                                   actor=None)  # fmt: skip
+    published = services.create_roster(school=school_year, name="已发布", start=last + timedelta(1),
+                                       end=last + timedelta(3), actor=None)  # fmt: skip
+    published.status = RosterStatus.PUBLISHED
+    published.save(update_fields=["status"])
+    before = set(published.shifts.values_list("pk", flat=True))
+    assert set(draft.shifts.values_list("shift_type__name", flat=True)) == {"节假日值班"}
+    setup.save_term(actor=admin, school=school_year, name="2029春", start=first,
+                    end=date(2029, 7, 6))  # fmt: skip
+    assert set(draft.shifts.values_list("shift_type__name", flat=True)) == {"白班", "夜班"}
+    assert set(published.shifts.values_list("pk", flat=True)) == before  # never rewritten
+    assert services.calendar_mismatch(published).days == [date(2029, 3, 5)]  # Monday
+
+
+def actor_of(school):
+    from staff.queries import actor_for
+
+    return actor_for(Staff.objects.get(school=school, roles__role=Role.ADMIN).user)
+
+
+# ---- the calendar's date range: no date can break a page
+
+
+@pytest.mark.parametrize("month", ["9999-12", "0001-01", "1-01", "99999999999999999999-1",
+                                   "abc", "-1", "2027-13", "1999-12", "2100-01"])  # fmt: skip
+def test_the_calendar_page_answers_any_month(client, cast, month):
+    client.force_login(cast.admin.user)
+    response = client.get(reverse("roster:calendar"), {"month": month})
+    assert response.status_code == 200
+
+
+def test_the_calendar_pager_stops_at_the_range(client, cast):
+    client.force_login(cast.admin.user)
+    page = client.get(reverse("roster:calendar"), {"month": "2099-12"}).content.decode()
+    assert "?month=2099-11" in page and "?month=2100-01" not in page
+    page = client.get(reverse("roster:calendar"), {"month": "2000-01"}).content.decode()
+    assert "?month=2000-02" in page and "?month=1999-12" not in page
+
+
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [("roster:create", {"name": "x", "start_date": "9999-12-01", "end_date": "9999-12-31"}),
+     ("roster:create", {"name": "x", "start_date": "0001-01-01", "end_date": "0001-01-31"}),
+     ("roster:term-new", {"name": "x", "start": "0001-01-01", "end": "2027-01-01"}),
+     ("roster:term-new", {"name": "x", "start": "2030-01-01", "end": "9999-12-31"}),
+     ("roster:override-set", {"day": "9999-12-31", "kind": "holiday"}),
+     ("roster:override-set", {"day": "0001-01-01", "kind": "holiday"})],
+)  # fmt: skip
+def test_dates_outside_the_calendar_are_refused_with_a_message(client, cast, url, data):
+    client.force_login(cast.admin.user)
+    response = client.post(reverse(url), data)
+    assert response.status_code == 400
+    assert "2000-01-01" in response.content.decode()  # "请选择 2000-01-01 至 2099-12-31 …"
+    assert not Roster.objects.exists() and not Term.objects.exists()
+    assert not CalendarOverride.objects.exists()
+
+
+def test_date_inputs_show_their_value_in_chinese(client, cast):
+    client.force_login(cast.admin.user)
+    page = client.get(reverse("roster:calendar"), {"month": "2027-10"}).content.decode()
+    assert 'value="2027-10-01"' in page  # the 设置某一天 form's day, as a date input reads it
+
+
+def test_publishing_from_the_week_view_returns_to_that_week(client, cast):
+    roster = guessed_draft(cast.school)
+    client.force_login(cast.admin.user)
+    response = client.post(reverse("roster:publish", args=[roster.pk]),
+                           {"calendar_checked": "1", "week": f"{roster.start_date}"})  # fmt: skip
+    assert response.status_code == 302 and "/week/?week=" in response["Location"]
+
+
+def test_a_leader_sees_the_banner_without_the_office_only_link(client, cast):
+    roster = guessed_draft(cast.school)
+    client.force_login(cast.leader.user)
+    page = client.get(reverse("roster:detail", args=[roster.pk])).content.decode()
+    assert "calendar-gaps" in page and "/roster/setup/calendar/" not in page

@@ -15,8 +15,9 @@ from staff.models import Role
 pytestmark = pytest.mark.django_db
 BANNER = "guardrail-off"
 # The editor: frame (4), roster, plan (shifts, staff + roles, assignments, history,
-# neighbouring rosters, settings, calendar), grid, load, the last auto-generation run.
-EDITOR_QUERIES = 24
+# neighbouring rosters, settings, calendar), grid, load, the last auto-generation run, and the
+# calendar banners (the period's calendar, active shift types, shifts against the calendar).
+EDITOR_QUERIES = 26
 
 
 @pytest.fixture

@@ -31,9 +31,13 @@ class Command(BaseCommand):
             status = calendar_status(school)
             local = school_today(school)
             gaps = period_gaps(school, local, local + timedelta(days=HORIZON_DAYS - 1))
-            terms = f"{status.terms_until:%Y-%m-%d}" if status.terms_until else "none"
+            terms = (
+                f"terms up to {status.terms_until:%Y-%m-%d}"
+                if status.terms_until
+                else "no terms entered"
+            )
             self.stdout.write(
-                f"{school.name}: terms up to {terms}; {gaps.days} of the next {HORIZON_DAYS} "
-                f"days unverified ({gaps.not_official} not official, "
-                f"{gaps.outside_terms} outside every term)"
+                f"{school.name}: {terms}; {gaps.days} of the next {HORIZON_DAYS} days unverified "
+                f"({gaps.not_official} not official, {gaps.outside_terms} outside every term; "
+                "a day can be both)"
             )
