@@ -1,11 +1,15 @@
-"""Demo rosters for the demo school: the current school year's terms and the next one's, this
-month published, next month a draft half filled, and swaps and leave requests in each state on
-this month's duties still ahead.
+"""Demo rosters for the demo school: the current school year's terms and the next one's (and
+the previous one's when last month belongs to it), last month and this month published, next
+month a draft half filled, and swaps and leave requests in each state on this month's duties
+still ahead.
 
 Everything is laid out from one ``now`` (``seed_demo --now``; default the real now). The shift
 running at that instant (and today's 白班 when seeded before it starts) carries the demo logins
 the README names: the 白班 the ``teacher`` and ``leader`` logins, the 夜班 the ``guard``, the
-节假日值班 (weekends, holidays, vacations) the ``leader`` and the ``guard``.
+节假日值班 (weekends, holidays, vacations) the ``leader`` and the ``guard``. Before 08:00 on the
+1st of a month the running shift (yesterday's 夜班 or 节假日值班) is last month's: that is one
+reason last month has its published roster too (the other: its logs, check-ins and month
+scores have duties to come from).
 
 Idempotent: terms and rosters that exist are left as they are, and the requests are made once
 (when the school has none). Everything else goes through the services, so the requests are what
@@ -97,12 +101,18 @@ def school_year_terms(year: int) -> list[tuple[str, date, date]]:
     ]
 
 
+def _school_year(day: date) -> int:
+    return day.year if day.month >= 8 else day.year - 1
+
+
 def ensure_terms(school, today: date) -> list[str]:
-    """The current school year's terms and the next one's (a term that overlaps one the school
-    already has is left out)."""
-    first = today.year if today.month >= 8 else today.year - 1
+    """The current school year's terms and the next one's, and the previous one's when last
+    month lies in it (on 1 August: July) — a term that overlaps one the school already has is
+    left out."""
+    first = _school_year(today)
+    earliest = _school_year(today.replace(day=1) - timedelta(days=1))
     made = []
-    for year in (first, first + 1):
+    for year in range(earliest, first + 2):
         for name, start, end in school_year_terms(year):
             if Term.objects.filter(
                 school=school, start_date__lte=end, end_date__gte=start
@@ -131,10 +141,11 @@ def shift_kind(shift: Shift) -> str:
     return "day" if local_end.date() == local_start.date() else "night"
 
 
-def _pin(roster: Roster, now: datetime, today: date) -> list[int]:
-    """Put the demo logins on the shift running at ``now`` and, when seeded before it starts,
-    on today's 白班 — people already on the running shift are not put on today's (rest).
-    Returns the pinned assignments' ids (left out of the swap and leave requests)."""
+def _pin(roster: Roster, now: datetime, today: date, used: set[str]) -> list[int]:
+    """Put the demo logins on the shift of ``roster`` running at ``now`` and, when seeded
+    before it starts, on today's 白班 — people already on the running shift (``used``, shared
+    with last month's roster: the running shift may be yesterday's) are not put on today's
+    (rest). Returns the pinned assignments' ids (left out of the swap and leave requests)."""
     school = roster.school
     staff = {
         s.user.username: s
@@ -147,7 +158,7 @@ def _pin(roster: Roster, now: datetime, today: date) -> list[int]:
     later_today = [
         s for s in shifts.filter(date=today, starts_at__gt=now) if shift_kind(s) == "day"
     ][:1]
-    pinned, used = [], set()
+    pinned = []
     for shift in [*running[:1], *later_today]:
         for login, role in ON_DUTY[shift_kind(shift)]:
             person = staff.get(login)
@@ -170,6 +181,25 @@ def _fill(roster: Roster, *, until: date | None = None) -> None:
     )
 
 
+def _published_month(
+    school, first: date, last: date, now: datetime, today: date, used: set[str]
+) -> tuple[Roster, list[int], bool]:
+    """The month's roster, made (logins pinned, filled, published) unless it exists."""
+    roster = Roster.objects.filter(school=school, start_date=first).first()
+    if roster is not None:
+        return roster, [], False
+    roster = services.create_roster(school=school, name=f"{first:%Y年%m月}值班表",
+                                    start=first, end=last, actor=None)  # fmt: skip
+    pinned = _pin(roster, now, today, used)
+    _fill(roster)
+    if not any(v.error for v in services.check(build_plan(roster), rule_settings(school))):
+        services.publish_roster(
+            roster=roster, actor=None, reason="演示数据", calendar_checked=True, now=now
+        )
+    roster.refresh_from_db()
+    return roster, pinned, True
+
+
 def seed(school, *, now: datetime | None = None) -> list[str]:
     """``now``: the demo's instant (seed_demo's ``--now``; default the real now); the school's
     local day at it is "today"."""
@@ -179,17 +209,15 @@ def seed(school, *, now: datetime | None = None) -> list[str]:
         services.create_default_shift_types(school=school)
     made = ensure_terms(school, today)
     first, last = _month(today)
-    roster = Roster.objects.filter(school=school, start_date=first).first()
-    pinned: list[int] = []
-    if roster is None:
-        roster = services.create_roster(school=school, name=f"{first:%Y年%m月}值班表",
-                                        start=first, end=last, actor=None)  # fmt: skip
-        pinned = _pin(roster, now, today)
-        _fill(roster)
-        if not any(v.error for v in services.check(build_plan(roster), rule_settings(school))):
-            services.publish_roster(
-                roster=roster, actor=None, reason="演示数据", calendar_checked=True, now=now
-            )
+    used: set[str] = set()  # logins on the running shift: not on today's 白班 too (rest)
+    # Last month first: before 08:00 on the 1st its last 夜班 or 节假日值班 is still running.
+    previous, _pinned, new = _published_month(
+        school, *_month(first - timedelta(days=1)), now, today, used
+    )
+    if new:
+        made.append(previous.name)
+    roster, pinned, new = _published_month(school, first, last, now, today, used)
+    if new:
         made.append(roster.name)
     nfirst, nlast = _month(last + timedelta(days=1))
     if not Roster.objects.filter(school=school, start_date=nfirst).exists():
@@ -197,7 +225,8 @@ def seed(school, *, now: datetime | None = None) -> list[str]:
                                        start=nfirst, end=nlast, actor=None)  # fmt: skip
         _fill(draft, until=nfirst + timedelta(days=13))
         made.append(draft.name)
-    roster.refresh_from_db()
+    if previous.status == RosterStatus.PUBLISHED:
+        made.extend(_checkins(previous, now))
     if roster.status == RosterStatus.PUBLISHED:
         made.extend(_requests(roster, now, exclude=pinned))
         made.extend(_checkins(roster, now))
@@ -228,7 +257,7 @@ def _checkins(roster: Roster, now: datetime) -> list[str]:
         at = min(duty.shift.starts_at - early, now)
         check_in(assignment=duty, actor=actor_for(duty.staff.user), now=at)
         made += 1
-    return [f"{made} check-ins"] if made else []
+    return [f"{made} check-ins ({roster.name})"] if made else []
 
 
 def _requests(roster: Roster, now: datetime, *, exclude: list[int]) -> list[str]:

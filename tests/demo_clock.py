@@ -74,8 +74,10 @@ def instants() -> dict[str, datetime]:
         "Spring Festival": festival,
         "first day of term": first_of_term,
         "Sunday": at(sunday, 15, 0),
-        # Edges: last month's night still running (no roster of its own in the demo), and the
-        # weekend's holiday duty just handed over to a Monday (logs not yet signed, rest rule).
+        # Edges: last month's night or holiday duty still running (from last month's roster),
+        # just after midnight and just before its end; and the weekend's holiday duty just
+        # handed over to a Monday (logs not yet signed, rest rule).
+        "1st of a month 00:30": at(first_of_month, 0, 30),
         "1st of a month before 08:00": at(first_of_month, 7, 30),
         "Monday 08:05": at(sunday + timedelta(days=1), 8, 5),
     }

@@ -4,17 +4,20 @@ invariants at each.
 The instants are derived from the real clock and always lie after it (the next school-day
 morning, the next local midnight, the next month end that is not 31 December, the next
 31 December 23:55, a day of the next 春节, the next 1 September, the next Sunday, the next 1st of
-a month at 07:30 and the next Monday at 08:05 — see tests/demo_clock.py): fields stamped
-on insert (``auto_now_add``) carry the real time, which must not be later than the seeded now.
+a month at 00:30 and at 07:30 and the next Monday at 08:05 — see tests/demo_clock.py): fields
+stamped on insert (``auto_now_add``) carry the real time, which must not be later than the
+seeded now.
 
 At each instant (one test each, seeding once; the invariants are separate asserts):
 - no report clock lapses or warns when the worker starts (``process_clocks(now=...)`` is 0), no
   escalation step is overdue, and no other sweep that takes a ``now`` has a notice left to send
   (the demo sends what a running worker would have sent by then: an overdue hazard, today's
   daily report reminder...);
-- who the README says is on duty is on the shift running at that instant: on a school day's
+- a shift is running at that instant (on the 1st before 08:00, last month's: last month's
+  roster is published too), and who the README says is on duty is on it: on a school day's
   白班 the ``teacher`` (and the ``leader``) login, on a 夜班 the ``guard``, on a 节假日值班 the
   ``leader`` and the ``guard``;
+- a visitor is on campus only in visiting hours, signed in within the last hour;
 - nothing is dated after the seeded now (times of things done, and dates of things held);
 - no notice is due but stuck: every notice due by now is sent (or was cancelled), keys unique;
 - no teacher is on duty on a day without students (weekend, holiday, vacation), and the school
@@ -24,7 +27,7 @@ At each instant (one test each, seeding once; the invariants are separate assert
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.apps import apps
@@ -34,7 +37,7 @@ from django.db import models
 from django.utils import timezone
 
 from assessment.models import Inspection, InspectionStatus, PeerReview
-from logbook.models import DailyReport
+from logbook.models import DailyReport, Visit
 from roster.calendar import school_calendar
 from roster.demo import ON_DUTY, shift_kind
 from roster.models import Assignment, DayKind, Roster, RosterStatus, Shift, Term
@@ -108,12 +111,17 @@ def _future_rows(now: datetime, today: date) -> list[str]:
 
 
 def _on_duty_problems(school: School, now: datetime) -> list[str]:
-    problems = []
     running = (
-        Shift.objects.filter(roster__school=school, starts_at__lte=now, ends_at__gt=now)
+        Shift.objects.filter(
+            roster__school=school,
+            roster__status=RosterStatus.PUBLISHED,
+            starts_at__lte=now,
+            ends_at__gt=now,
+        )
         .select_related("shift_type", "roster__school")
         .order_by("starts_at")
     )
+    problems = [] if running else ["no published shift is running"]
     for shift in running:
         logins = set(
             Assignment.objects.filter(shift=shift).values_list("staff__user__username", flat=True)
@@ -147,8 +155,15 @@ def check_instant(name: str, now: datetime) -> None:
     assert sorted(set(new)) == [], f"{name} {now}: the worker had work left ({swept})"
 
     rosters = {r.start_date: r.status for r in Roster.objects.filter(school=school)}
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
     assert rosters[today.replace(day=1)] == RosterStatus.PUBLISHED
+    assert rosters[last_month] == RosterStatus.PUBLISHED
     assert _on_duty_problems(school, now) == []
+    if today.day == 1 and timezone.localtime(now, SHANGHAI).hour < 8:
+        # Yesterday's 夜班 or 节假日值班 is running: last month's roster's, with the logins.
+        running = Shift.objects.get(roster__school=school, starts_at__lte=now, ends_at__gt=now)
+        assert running.roster.start_date == last_month
+        assert shift_kind(running) in ("night", "holiday")
     day_shift = Shift.objects.filter(
         roster__school=school, date=today, starts_at__lte=now, ends_at__gt=now,
         shift_type__requirements__role=Role.TEACHER,
@@ -157,6 +172,15 @@ def check_instant(name: str, now: datetime) -> None:
         assert day_shift.assignments.filter(staff__user__username="teacher").exists()
     if name == "school-day morning":
         assert kind == DayKind.SCHOOL_DAY and day_shift is not None  # the test means something
+
+    local = timezone.localtime(now, SHANGHAI)
+    on_campus = list(Visit.objects.filter(school=school).on_campus())
+    daytime = datetime.combine(today, time(8, 10), SHANGHAI) <= now
+    daytime = daytime and now <= datetime.combine(today, time(18), SHANGHAI)
+    assert len(on_campus) == (1 if daytime else 0), f"{name} {local:%H:%M}: {on_campus}"
+    for visit in on_campus:
+        arrived = timezone.localtime(visit.time_in, SHANGHAI)
+        assert now - timedelta(hours=1) <= visit.time_in <= now and arrived.time() >= time(8)
 
     future = _future_rows(now, today)
     assert future == [], "; ".join(future)

@@ -2,9 +2,9 @@
 assessment demo hook runs this after the inspect part and before the month scores, so the scores
 include the reviews and the approved feedback).
 
-- reviews for each month of the term: this month's through the service, between colleagues who
-  shared a shift of the published roster; earlier months' (before the demo rosters begin) as
-  rows between the duty leader and the teachers and guards of the school;
+- reviews for each month of the term: this month's and last month's through the service,
+  between colleagues who shared a shift of the published rosters; earlier months' (before the
+  demo rosters begin) as rows between the duty leader and the teachers and guards of the school;
 - feedback from students and parents each month, mostly approved, a few waiting for moderation
   and one hidden;
 - proposals: a 通报表扬 and an 优秀值班人员 approved, a 口头警告 approved with the person's

@@ -1,6 +1,7 @@
-"""Demo data: a month of duty logs for the demo school (see logbook/demo/__init__.py).
+"""Demo data: duty logs for the demo school's published months (see logbook/demo/__init__.py).
 
-Every shift of the published roster that has ended gets a submitted log, most of them signed off
+Every shift of the published rosters (last month's and this month's) that has ended gets a
+submitted log, so last month's month scores count no log as missing; most of them signed off
 by the shift's leader, with post checks; two carry an amendment. The shift on duty now gets a
 draft. Written through the services with the shift's own clock, so history looks real.
 Idempotent: nothing is done when the school already has logs.
@@ -80,7 +81,8 @@ def seed(school, *, now: datetime | None = None) -> list[str]:
     if DutyLog.objects.filter(school=school).exists():
         return []
     now = demo_now(now)
-    start = local_today(school, now) - timedelta(days=31)
+    # From the 1st of last month: the demo's published rosters (at most 62 days of shifts).
+    start = (local_today(school, now).replace(day=1) - timedelta(days=1)).replace(day=1)
     shifts = list(
         Shift.objects.for_school(school)
         .filter(roster__status=RosterStatus.PUBLISHED, date__gte=start, starts_at__lte=now)

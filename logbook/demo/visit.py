@@ -2,8 +2,9 @@
 
 Three or so visitors a school day, registered by the demo guard through the service (so ID
 numbers are encrypted, looked up and masked like real ones; resident IDs carry a correct GB
-11643 check digit), one visitor still on campus now, and one record old enough to have been
-purged. Idempotent: nothing is added once the school has visits.
+11643 check digit), one visitor still on campus now when seeded in visiting hours (signed in
+within the last hour, not before 08:00; after 18:00 and before 08:10 nobody is on campus), and
+one record old enough to have been purged. Idempotent: nothing is added once the school has visits.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from staff.models import Role, Staff
 from staff.queries import actor_for
 
 DAYS = 30
+OPEN, CLOSE = time(8), time(18)  # visiting hours: the gate signs visitors in between these
 NAMES = ["张建国", "李秀兰", "王志强", "刘芳", "陈伟", "杨丽", "赵军", "黄敏", "周磊", "吴静",
          "徐涛", "孙燕", "马超", "朱红", "胡斌", "郭霞", "何勇", "林娜"]  # fmt: skip
 VISITS = [
@@ -76,16 +78,20 @@ def seed(school, *, now: datetime | None = None) -> list[str]:
             if end > now:
                 continue
             _register(actor, school, rng, hosts, made, id_type, number, start, end, now)
-    # One visitor still on campus now.
-    _register(actor, school, rng, hosts, made + 1, IdType.RESIDENT, regulars[0],
-              now - timedelta(minutes=40), None, now)  # fmt: skip
+    # One visitor still on campus now, in visiting hours: signed in within the last hour.
+    arrived = max(now - timedelta(minutes=40), _at(school, today, OPEN.hour, 0))
+    on_campus = now - arrived >= timedelta(minutes=10) and now <= _at(school, today, CLOSE.hour, 0)
+    if on_campus:
+        _register(actor, school, rng, hosts, made + 1, IdType.RESIDENT, regulars[0],
+                  arrived, None, now)  # fmt: skip
     # One past the default retention period: purged by the scheduled task, counted still.
     old = _at(school, today - timedelta(days=200), 10, 0)
     _register(actor, school, rng, hosts, made + 2, IdType.RESIDENT, resident_id(rng), old,
               old + timedelta(hours=1), now)  # fmt: skip
     purge_expired_visits(now=now)
     total = Visit.objects.filter(school=school).count()
-    return [f"{total} visitors over {DAYS} days (one on campus now, one purged)"]
+    here = "one on campus now" if on_campus else "none on campus after hours"
+    return [f"{total} visitors over {DAYS} days ({here}, one purged)"]
 
 
 def _at(school, day: date, hour: int, minute: int) -> datetime:
