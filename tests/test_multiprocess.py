@@ -181,7 +181,8 @@ def test_journeys_through_two_web_processes_send_every_notice_once(cast, receive
     assert status == 200 and 'id="editor"' in editor, editor[:800]
     assert Assignment.objects.filter(shift=empty, staff=cast.teacher).exists()
     status, _body, headers = admin.post(
-        f"/roster/{draft.pk}/publish/", {"reason": "周末加班，临时安排"}
+        f"/roster/{draft.pk}/publish/",
+        {"reason": "周末加班，临时安排", "calendar_checked": "1"},  # the cast has no terms
     )
     assert status == 302 and headers["Location"] == f"/roster/{draft.pk}/"
     draft.refresh_from_db()
