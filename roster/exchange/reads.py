@@ -78,14 +78,18 @@ def get_leave_for_user(actor: Actor, pk: int, *, action: str = "view") -> LeaveR
 
 def my_requests(staff: Staff) -> dict[str, QuerySet]:
     """Swaps and leave this person asked for, is the subject of, or must answer."""
-    mine = Q(requested_by=staff) | Q(assignment__staff=staff)
+    # The person's duties as a subquery, not an OR across joins: every relation here is a
+    # foreign key (one row per request, no DISTINCT needed), and OR-ed outer joins let
+    # PostgreSQL's planner pick plans that took minutes on a seeded demo.
+    duties = Assignment.objects.filter(staff=staff).values("pk")
+    mine = Q(requested_by=staff) | Q(assignment__in=duties)
     return {
-        "swaps": SwapRequest.objects.filter(mine | Q(colleague=staff) | Q(in_return__staff=staff))
-        .select_related(*_SWAP_RELATED)
-        .distinct(),
-        "leaves": LeaveRequest.objects.filter(mine | Q(replacement=staff))
-        .select_related(*_LEAVE_RELATED)
-        .distinct(),
+        "swaps": SwapRequest.objects.filter(
+            mine | Q(colleague=staff) | Q(in_return__in=duties)
+        ).select_related(*_SWAP_RELATED),
+        "leaves": LeaveRequest.objects.filter(mine | Q(replacement=staff)).select_related(
+            *_LEAVE_RELATED
+        ),
     }
 
 
