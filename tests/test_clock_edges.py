@@ -543,12 +543,18 @@ def test_a_corrective_action_due_on_the_last_day_is_overdue_from_local_midnight(
     incident = make_incident(cast, now=at(last, 10))
     report = write_report(cast, incident, due=last)
     action = report.actions.get()
+    overdue = f"incident-action:{action.pk}:overdue:{first}"
     timeline = [
         (at(first, 0) - MINUTE, set()),
-        (at(first, 0), {f"incident-action:{action.pk}:overdue:{first}"}),
+        (at(first, 0), {overdue}),
         (at(first, 0) + MINUTE, set()),
     ]
-    run_timeline(review_services.notify_overdue_actions, "incident-action:", timeline)
+    seen = run_timeline(review_services.notify_overdue_actions, "incident-action:", timeline)
+    assert seen == {overdue}  # told once, at local midnight, and of nothing else
+    told = Notice.objects.filter(event=overdue, channel="inapp")
+    # The owner and the principal, once each.
+    recipients = sorted(told.values_list("recipient_id", flat=True))
+    assert recipients == sorted({action.owner.user_id, cast.principal.user_id})
 
 
 # ---- month scores: the months the periodic task keeps fresh -------------------------------------

@@ -8,7 +8,7 @@ a month at 00:30 and at 07:30 and the next Monday at 08:05 — see tests/demo_cl
 stamped on insert (``auto_now_add``) carry the real time, which must not be later than the
 seeded now.
 
-At each instant (one test each, seeding once; the invariants are separate asserts):
+At each instant (one test each, seeding once; every invariant that fails is named in its message):
 - no report clock lapses or warns when the worker starts (``process_clocks(now=...)`` is 0), no
   escalation step is overdue, and no other sweep that takes a ``now`` has a notice left to send
   (the demo sends what a running worker would have sent by then: an overdue hazard, today's
@@ -135,12 +135,20 @@ def _on_duty_problems(school: School, now: datetime) -> list[str]:
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", INSTANTS)
 def test_the_demo_holds_at(name):
-    check_instant(name, instants()[name])
+    now = instants()[name]
+    assert instant_problems(name, now) == [], f"{name} {now}"
 
 
-def check_instant(name: str, now: datetime) -> None:
-    """Seed at ``now`` and check every invariant (see the module's docstring)."""
+def instant_problems(name: str, now: datetime) -> list[str]:
+    """Seed at ``now`` and list every invariant that does not hold (see the module's
+    docstring); empty when the demo is coherent at that instant."""
     from notifications.models import Notice, NoticeStatus
+
+    problems: list[str] = []
+
+    def check(holds: bool, what: str) -> None:
+        if not holds:
+            problems.append(what)
 
     school = _seed(now)
     today = timezone.localtime(now, SHANGHAI).date()
@@ -148,65 +156,70 @@ def check_instant(name: str, now: datetime) -> None:
 
     before = set(Notice.objects.values_list("pk", flat=True))
     swept = _sweeps(now)
-    assert swept["report clocks"] == 0, f"{name} {now}: a report clock warns or lapses"
-    assert swept["escalations"] == 0, f"{name} {now}: an escalation step is overdue"
+    check(swept["report clocks"] == 0, "a report clock warns or lapses")
+    check(swept["escalations"] == 0, "an escalation step is overdue")
     # The other sweeps count what is due (told once: keyed notices); nothing may be new.
-    new = Notice.objects.exclude(pk__in=before).values_list("event", flat=True)
-    assert sorted(set(new)) == [], f"{name} {now}: the worker had work left ({swept})"
+    new = sorted(set(Notice.objects.exclude(pk__in=before).values_list("event", flat=True)))
+    check(new == [], f"the worker had work left ({swept}): {new}")
 
     rosters = {r.start_date: r.status for r in Roster.objects.filter(school=school)}
     last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-    assert rosters[today.replace(day=1)] == RosterStatus.PUBLISHED
-    assert rosters[last_month] == RosterStatus.PUBLISHED
-    assert _on_duty_problems(school, now) == []
+    check(rosters.get(today.replace(day=1)) == RosterStatus.PUBLISHED, "this month unpublished")
+    check(rosters.get(last_month) == RosterStatus.PUBLISHED, "last month unpublished")
+    problems.extend(f"on duty: {p}" for p in _on_duty_problems(school, now))
     if today.day == 1 and timezone.localtime(now, SHANGHAI).hour < 8:
         # Yesterday's 夜班 or 节假日值班 is running: last month's roster's, with the logins.
         running = Shift.objects.get(roster__school=school, starts_at__lte=now, ends_at__gt=now)
-        assert running.roster.start_date == last_month
-        assert shift_kind(running) in ("night", "holiday")
+        check(running.roster.start_date == last_month, "the running shift is not last month's")
+        check(shift_kind(running) in ("night", "holiday"), f"running: {running.shift_type.name}")
     day_shift = Shift.objects.filter(
         roster__school=school, date=today, starts_at__lte=now, ends_at__gt=now,
         shift_type__requirements__role=Role.TEACHER,
     ).first()  # fmt: skip
     if kind == DayKind.SCHOOL_DAY and day_shift is not None and shift_kind(day_shift) == "day":
-        assert day_shift.assignments.filter(staff__user__username="teacher").exists()
-    if name == "school-day morning":
-        assert kind == DayKind.SCHOOL_DAY and day_shift is not None  # the test means something
+        check(
+            day_shift.assignments.filter(staff__user__username="teacher").exists(),
+            "the teacher login is not on the school day's 白班",
+        )
+    if name == "school-day morning":  # the test means something
+        check(kind == DayKind.SCHOOL_DAY and day_shift is not None, "not a school-day morning")
 
     local = timezone.localtime(now, SHANGHAI)
     on_campus = list(Visit.objects.filter(school=school).on_campus())
     daytime = datetime.combine(today, time(8, 10), SHANGHAI) <= now
     daytime = daytime and now <= datetime.combine(today, time(18), SHANGHAI)
-    assert len(on_campus) == (1 if daytime else 0), f"{name} {local:%H:%M}: {on_campus}"
+    check(len(on_campus) == (1 if daytime else 0), f"{local:%H:%M} on campus: {on_campus}")
     for visit in on_campus:
         arrived = timezone.localtime(visit.time_in, SHANGHAI)
-        assert now - timedelta(hours=1) <= visit.time_in <= now and arrived.time() >= time(8)
+        check(now - timedelta(hours=1) <= visit.time_in <= now and arrived.time() >= time(8),
+              f"visitor signed in at {arrived:%H:%M}")  # fmt: skip
 
-    future = _future_rows(now, today)
-    assert future == [], "; ".join(future)
+    problems.extend(f"dated after now: {row}" for row in _future_rows(now, today))
     done = Inspection.objects.filter(status=InspectionStatus.DONE)
-    assert not done.filter(planned_on__gt=today).exists()
-    assert not DailyReport.objects.filter(date__gt=today).exists()
-    assert not PeerReview.objects.filter(month__gt=today).exists()
+    check(not done.filter(planned_on__gt=today).exists(), "an inspection done in the future")
+    check(not DailyReport.objects.filter(date__gt=today).exists(), "a daily report ahead")
+    check(not PeerReview.objects.filter(month__gt=today).exists(), "a peer review ahead")
 
-    keys = Notice.objects.values_list("key", flat=True)
-    assert len(keys) == len(set(keys))
+    keys = list(Notice.objects.values_list("key", flat=True))
+    check(len(keys) == len(set(keys)), "a notice key twice")
     stuck = Notice.objects.filter(
         status=NoticeStatus.PENDING, due_at__lt=now - timedelta(minutes=30)
     )
-    assert list(stuck.values_list("event", "due_at")) == []
+    check(not stuck.exists(), f"stuck: {list(stuck.values_list('event', 'due_at'))}")
 
     off_days = {DayKind.WEEKEND, DayKind.HOLIDAY, DayKind.VACATION}
     duties = Assignment.objects.filter(shift__roster__school=school, role=Role.TEACHER)
     dates = set(duties.values_list("shift__date", flat=True))
     calendar = school_calendar(school, min(dates), max(dates)) if dates else {}
-    assert sorted(d for d in dates if calendar[d].kind in off_days) == []
+    off = sorted(d for d in dates if calendar[d].kind in off_days)
+    check(off == [], f"a teacher on duty without students: {off}")
 
     first = today.year if today.month >= 8 else today.year - 1
     autumns = set(
         Term.objects.filter(school=school, start_date__month=9).values_list("start_date", flat=True)
     )
-    assert {date(first, 9, 1), date(first + 1, 9, 1)} <= autumns
+    check({date(first, 9, 1), date(first + 1, 9, 1)} <= autumns, f"autumn terms: {autumns}")
+    return problems
 
 
 @pytest.mark.django_db

@@ -90,7 +90,8 @@ def test_publishing_schedules_reminders_once_and_removing_a_duty_withdraws_them(
     assert reminders.count() == 4  # two people × two reminders, in-app
     schedule_reminders([first.assignment], now=local("2026-11-28T10:00"))
     assert reminders.count() == 4  # idempotent
-    services.unassign_duty(assignment=first.assignment, actor=cast.admin.user, reason="调休")
+    services.unassign_duty(assignment=first.assignment, actor=cast.admin.user, reason="调休",
+                           now=local("2026-11-28T10:00"))  # fmt: skip
     withdrawn = reminders.filter(recipient=cast.teacher.user)
     assert set(withdrawn.values_list("status", flat=True)) == {NoticeStatus.CANCELLED}
 
