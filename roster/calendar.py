@@ -118,17 +118,15 @@ def official_years() -> tuple[int, int]:
     return years[0], years[-1]
 
 
-class ComputedYear(dict):
-    """{date: English holiday name} for a year without official data: the statutory holidays
-    computed by the ``holidays`` package (lunar dates, 补假), with the two golden weeks schools
-    close for every year — 除夕 to 初七 and 1–7 October — since their 调休 is not known yet."""
-
-
 @lru_cache(maxsize=64)
-def _official_year(year: int) -> ComputedYear | None:
+def computed_holidays(year: int) -> dict[date, str] | None:
+    """None for a year with official data; else {date: English holiday name}: the statutory
+    holidays computed by the ``holidays`` package (lunar dates, 补假), with the two golden weeks
+    schools close for every year — 除夕 to 初七 and 1–7 October — since their 调休 is not known
+    yet."""
     if has_official_data(year):
         return None
-    days = ComputedYear()
+    days: dict[date, str] = {}
     try:
         computed = holidays.China(years=year, language="zh_CN")
     except Exception:  # a year the package cannot compute: weekdays and weekends only
@@ -139,21 +137,25 @@ def _official_year(year: int) -> ComputedYear | None:
             if key:
                 days.setdefault(day, key)
                 break
-    spring = [day for day, name in days.items() if name == "Spring Festival" and day.month <= 2]
-    if spring:
-        eve = min(spring)
-        if "农历除夕" not in computed.get(eve, ""):
-            eve -= timedelta(days=1)  # before 2025 除夕 was not itself a holiday
-        for offset in range(8):  # 除夕 .. 初七
+    if days:  # the package knows the year: 除夕 to 初七
+        eve = spring_festival(year) - timedelta(days=1)
+        for offset in range(8):
             days.setdefault(eve + timedelta(days=offset), "Spring Festival")
     for offset in range(7):
         days.setdefault(date(year, 10, 1 + offset), "National Day")
     return days
 
 
+@lru_cache(maxsize=64)
+def spring_festival(year: int) -> date:
+    """春节, the first day of the lunar year, of ``year`` (1950–2100: the holidays package)."""
+    names = holidays.China(years=year, language="zh_CN")
+    return min(day for day, name in names.items() if "春节" in name.split("; "))
+
+
 def _official(day: date) -> DayInfo:
     weekend = day.weekday() >= 5
-    computed = _official_year(day.year)
+    computed = computed_holidays(day.year)
     if computed is not None:
         name = computed.get(day)
         if name:
@@ -191,6 +193,8 @@ def schools_calendar(schools, start: date, end: date) -> dict[int, dict[date, Da
         .values_list("school_id", "start_date", "end_date")
     ):
         terms[school_id].append((first, last))
+    # How far each school's entered school years reach: first start to last end (None: no terms).
+    reach = {pk: (t[0][0], max(last for _f, last in t)) if t else None for pk, t in terms.items()}
     official: dict[date, DayInfo] = {}
     day = start
     while day <= end:
@@ -198,19 +202,20 @@ def schools_calendar(schools, start: date, end: date) -> dict[int, dict[date, Da
         day += timedelta(days=1)
     return {
         pk: {
-            day: _school_day(info, overrides[pk].get(day), terms[pk])
+            day: _school_day(info, overrides[pk].get(day), terms[pk], reach[pk])
             for day, info in official.items()
         }
         for pk in ids
     }
 
 
-def _school_day(info: DayInfo, override, terms: list[tuple[date, date]]) -> DayInfo:
+def _school_day(
+    info: DayInfo, override, terms: list[tuple[date, date]], reach: tuple[date, date] | None
+) -> DayInfo:
     day = info.date
     if override is not None:
         return DayInfo(day, override.kind, holiday_name=override.note, overridden=True)
-    # ``terms`` is sorted: the entered school years reach from the first start to the last end.
-    term_known = bool(terms) and terms[0][0] <= day <= max(last for _first, last in terms)
+    term_known = reach is not None and reach[0] <= day <= reach[1]
     in_term = any(first <= day <= last for first, last in terms)
     if terms and info.kind == DayKind.SCHOOL_DAY and not in_term:
         return DayInfo(day, DayKind.VACATION, official=info.official, term_known=term_known)

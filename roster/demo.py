@@ -19,12 +19,11 @@ a user would have made: notices sent, the approved swap moved and recorded.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from roster import exchange, services
+from roster.calendar import spring_festival
 from roster.checkin import check_in, checkin_required
 from roster.greedy import greedy_fill
 from roster.models import (
@@ -40,6 +39,7 @@ from roster.models import (
 )
 from roster.queries import build_plan, candidates_for, rule_settings
 from roster.reminders import settings_for, warn_unpublished
+from roster.timing import crosses_midnight
 from staff.demo import demo_now, local_today
 from staff.models import Role, Staff
 from staff.queries import actor_for
@@ -55,38 +55,12 @@ REQUESTS = [
     ("leave", LeaveRequest.Status.UNFILLED),
 ]
 REASONS = {"swap": "家中有事，请求换班", "leave": "身体不适，请假"}
-# 春节 (the first day of the lunar year); the spring term starts after 元宵 (day 15).
-SPRING_FESTIVAL = {
-    2024: date(2024, 2, 10), 2025: date(2025, 1, 29), 2026: date(2026, 2, 17),
-    2027: date(2027, 2, 6), 2028: date(2028, 1, 26), 2029: date(2029, 2, 13),
-    2030: date(2030, 2, 3), 2031: date(2031, 1, 23), 2032: date(2032, 2, 11),
-    2033: date(2033, 1, 31), 2034: date(2034, 2, 19), 2035: date(2035, 2, 8),
-    2036: date(2036, 1, 28), 2037: date(2037, 2, 15), 2038: date(2038, 2, 4),
-    2039: date(2039, 1, 24), 2040: date(2040, 2, 12), 2041: date(2041, 2, 1),
-    2042: date(2042, 1, 22), 2043: date(2043, 2, 10), 2044: date(2044, 1, 30),
-    2045: date(2045, 2, 17), 2046: date(2046, 2, 6), 2047: date(2047, 1, 26),
-    2048: date(2048, 2, 14), 2049: date(2049, 2, 2), 2050: date(2050, 1, 23),
-}  # fmt: skip
 # Who is on the shift running at seeding time, by the kind of shift (see the README).
 ON_DUTY = {
     "day": [("teacher", Role.TEACHER), ("leader", Role.LEADER)],
     "night": [("guard", Role.GUARD)],
     "holiday": [("leader", Role.LEADER), ("guard", Role.GUARD)],
 }
-
-
-def spring_festival(year: int) -> date:
-    """春节 of ``year``: the table above, else the ``holidays`` package, else mid-February."""
-    if year in SPRING_FESTIVAL:
-        return SPRING_FESTIVAL[year]
-    try:
-        import holidays
-    except ImportError:
-        return date(year, 2, 10)
-    for day, name in sorted(holidays.China(years=year, language="en_US").items()):
-        if "Spring Festival" in name:  # not "Chinese New Year's Eve", the day before
-            return day
-    return date(year, 2, 10)
 
 
 def school_year_terms(year: int) -> list[tuple[str, date, date]]:
@@ -132,13 +106,10 @@ def _month(day: date) -> tuple[date, date]:
 def shift_kind(shift: Shift) -> str:
     """ "day" (白班: needs teachers, ends the same day), "night" (夜班) or "holiday" (a duty
     without teachers, such as 节假日值班)."""
-    roles = set(shift.shift_type.requirements.values_list("role", flat=True))
-    if Role.TEACHER not in roles:
+    kind = shift.shift_type
+    if not kind.requirements.filter(role=Role.TEACHER).exists():
         return "holiday"
-    zone = ZoneInfo(shift.roster.school.time_zone)
-    local_start = timezone.localtime(shift.starts_at, zone)
-    local_end = timezone.localtime(shift.ends_at, zone)
-    return "day" if local_end.date() == local_start.date() else "night"
+    return "night" if crosses_midnight(kind.start_time, kind.duration_minutes) else "day"
 
 
 def _pin(roster: Roster, now: datetime, today: date, used: set[str]) -> list[int]:

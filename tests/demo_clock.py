@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from roster.demo import school_year_terms, spring_festival
+from roster.calendar import spring_festival
+from roster.demo import school_year_terms
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from roster.availability import school_today
-from roster.calendar import _official_year, calendar_status, official_years, period_gaps
+from roster.calendar import calendar_status, computed_holidays, official_years, period_gaps
 from staff.models import School
 
 HORIZON_DAYS = 120
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         today = timezone.localdate()
         for year in range(today.year, today.year + 3):
             if year > last:
-                computed = _official_year(year) or {}
+                computed = computed_holidays(year) or {}
                 self.stdout.write(
                     f"{year}: not yet official — {len(computed)} holiday days computed "
                     "(holidays package), no 调休 known"
